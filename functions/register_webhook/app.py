@@ -1,0 +1,31 @@
+"""POST /webhooks: register a target URL under a chosen or generated id."""
+
+from http import HTTPStatus
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from webhook_fanout import registry
+from webhook_fanout.http_api import create_resolver, lambda_handler_for
+from webhook_fanout.models import RegisterWebhookRequest, Webhook
+from webhook_fanout.observability import logger
+from webhook_fanout.settings import WebhooksApiSettings, load_settings
+from webhook_fanout.webhook_store import WebhookStore
+
+settings = load_settings(WebhooksApiSettings)
+store = WebhookStore(settings.table_name)
+app = create_resolver()
+
+
+@app.post("/webhooks", responses={201: {"description": "Registered"}})
+def register_webhook(request: Annotated[RegisterWebhookRequest, Body()]) -> Response[Webhook]:
+    webhook = registry.register_webhook(
+        store, request, allow_private_targets=settings.allow_private_targets
+    )
+
+    logger.info("webhook registered", webhook_id=webhook.webhook_id)
+    return Response(HTTPStatus.CREATED, body=webhook, content_type="application/json")
+
+
+lambda_handler = lambda_handler_for(app)

@@ -1,0 +1,1 @@
+"""Shared code of the webhook fan-out functions: models, storage, queues, delivery."""

@@ -1,0 +1,154 @@
+"""The webhooks table: one item per registered webhook, keyed by `id`.
+
+Every write that must not clobber or resurrect an item is conditional, so two admins
+racing on one id cannot both win, and an update or delete of a missing id is a 404.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from webhook_fanout import aws_clients
+from webhook_fanout.errors import StorageError, WebhookIdTaken, WebhookNotFound
+from webhook_fanout.models import Webhook, WebhookPage
+from webhook_fanout.page_tokens import decode_page_token, encode_page_token
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+# Items in DynamoDB's typed JSON, for example {"id": {"S": "abc"}}.
+Item = dict[str, Any]
+
+_PUBLIC_ATTRIBUTES = "id, targetUrl, createdAt, updatedAt"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the trigger needs to know of a webhook to queue a delivery to it."""
+
+    webhook_id: str
+    target_url: str
+
+
+class WebhookStore:
+    def __init__(self, table_name: str, client: "DynamoDBClient | None" = None) -> None:
+        self.table_name = table_name
+        self._client = client or aws_clients.dynamodb()
+
+    def create(self, webhook_id: str, target_url: str) -> Webhook:
+        now = _now()
+        item: Item = {
+            "id": {"S": webhook_id},
+            "targetUrl": {"S": target_url},
+            "createdAt": {"S": now},
+            "updatedAt": {"S": now},
+        }
+        with _storage_errors(on_condition_failed=WebhookIdTaken(webhook_id)):
+            self._client.put_item(
+                TableName=self.table_name,
+                Item=item,
+                ConditionExpression="attribute_not_exists(id)",
+            )
+        return _webhook_from_item(item)
+
+    def get(self, webhook_id: str) -> Webhook:
+        with _storage_errors():
+            response = self._client.get_item(
+                TableName=self.table_name,
+                Key={"id": {"S": webhook_id}},
+                ConsistentRead=True,
+                ProjectionExpression=_PUBLIC_ATTRIBUTES,
+            )
+        if "Item" not in response:
+            raise WebhookNotFound(webhook_id)
+        return _webhook_from_item(response["Item"])
+
+    def list_page(self, limit: int, next_token: str | None) -> WebhookPage:
+        arguments: dict[str, Any] = {}
+        if next_token is not None:
+            start_key = decode_page_token(next_token, key_names=("id",))
+            arguments["ExclusiveStartKey"] = {"id": {"S": start_key["id"]}}
+        with _storage_errors():
+            response = self._client.scan(
+                TableName=self.table_name,
+                Limit=limit,
+                ConsistentRead=True,
+                ProjectionExpression=_PUBLIC_ATTRIBUTES,
+                **arguments,
+            )
+        last_key = response.get("LastEvaluatedKey")
+        return WebhookPage(
+            webhooks=[_webhook_from_item(item) for item in response.get("Items", [])],
+            next_token=encode_page_token({"id": last_key["id"]["S"]}) if last_key else None,
+        )
+
+    def update_target_url(self, webhook_id: str, target_url: str) -> Webhook:
+        with _storage_errors(on_condition_failed=WebhookNotFound(webhook_id)):
+            response = self._client.update_item(
+                TableName=self.table_name,
+                Key={"id": {"S": webhook_id}},
+                UpdateExpression="SET targetUrl = :target_url, updatedAt = :now",
+                ConditionExpression="attribute_exists(id)",
+                ExpressionAttributeValues={
+                    ":target_url": {"S": target_url},
+                    ":now": {"S": _now()},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        return _webhook_from_item(response["Attributes"])
+
+    def delete(self, webhook_id: str) -> None:
+        with _storage_errors(on_condition_failed=WebhookNotFound(webhook_id)):
+            self._client.delete_item(
+                TableName=self.table_name,
+                Key={"id": {"S": webhook_id}},
+                ConditionExpression="attribute_exists(id)",
+            )
+
+    def scan_targets(self, segment: int, total_segments: int) -> Iterator[list[Target]]:
+        """Yield the targets of one parallel-scan segment, a DynamoDB page at a time."""
+        paginator = self._client.get_paginator("scan")
+        pages = paginator.paginate(
+            TableName=self.table_name,
+            Segment=segment,
+            TotalSegments=total_segments,
+            ConsistentRead=True,
+            ProjectionExpression="id, targetUrl",
+        )
+        with _storage_errors():
+            for page in pages:
+                yield [
+                    Target(webhook_id=item["id"]["S"], target_url=item["targetUrl"]["S"])
+                    for item in page.get("Items", [])
+                ]
+
+
+def _webhook_from_item(item: Item) -> Webhook:
+    return Webhook(
+        webhook_id=item["id"]["S"],
+        target_url=item["targetUrl"]["S"],
+        created_at=item["createdAt"]["S"],
+        updated_at=item["updatedAt"]["S"],
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@contextmanager
+def _storage_errors(on_condition_failed: Exception | None = None) -> Iterator[None]:
+    """Turn botocore errors into the project's own, keeping the original as the cause."""
+    try:
+        yield
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code")
+        if code == "ConditionalCheckFailedException" and on_condition_failed is not None:
+            raise on_condition_failed from error
+        raise StorageError(f"DynamoDB request failed: {code}") from error
+    except BotoCoreError as error:
+        raise StorageError(f"DynamoDB request failed: {type(error).__name__}") from error
