@@ -1,0 +1,66 @@
+# Everything runs inside .venv, which the first target that needs it creates.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ARGS ?=
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: help install run invoke receiver test lint format unit integration template e2e \
+	e2e-dynamodb-local build deploy bench clean
+
+help:
+	@echo "make run        start the local stack on http://127.0.0.1:3000 (ARGS='--port 3100 ...')"
+	@echo "make test       lint, template checks and the whole test suite"
+	@echo "make invoke     FUNCTION=<logical id> EVENT=events/<file>.json: run one function once"
+	@echo "make receiver   a webhook receiver on 127.0.0.1:8000 that prints each delivery"
+	@echo "make build      sam build;  make deploy: sam deploy --guided"
+	@echo "make bench      the benchmarks in bench/, figures printed and saved as JSON"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m local_stack $(ARGS)
+
+invoke: $(STAMP)
+	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || \
+		{ echo "usage: make invoke FUNCTION=TriggerFunction EVENT=events/action.json"; exit 2; }
+	$(BIN)/python -m local_stack invoke $(FUNCTION) --event $(EVENT) $(ARGS)
+
+receiver: $(STAMP)
+	$(BIN)/python -m local_stack.receiver $(ARGS)
+
+test: lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/cfn-lint template.yaml
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+unit integration template e2e: $(STAMP)
+	$(BIN)/pytest tests/$@
+
+build: $(STAMP)
+	@$(BIN)/sam --version >/dev/null 2>&1 || $(BIN)/pip install --quiet -e ".[sam]"
+	$(BIN)/sam build
+
+deploy: build
+	$(BIN)/sam deploy --guided
+
+bench: $(STAMP)
+	$(BIN)/python -m bench $(ARGS)
+
+clean:
+	rm -rf .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
