@@ -235,7 +235,7 @@ def _handler_class(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
 
         do_POST = do_GET = do_PUT = _handle  # noqa: N815 - names http.server looks up
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # requests are recorded, not logged
 
     return Handler
@@ -256,11 +256,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     options = parser.parse_args(argv)
     try:
-        receiver = WebhookReceiver(host=options.host, port=options.port, on_request=_print_delivery)
+        receiver = WebhookReceiver(
+            host=options.host, port=options.port, on_request=_print_delivery
+        )
     except OSError as error:
         sys.exit(f"cannot listen on {options.host}:{options.port}: {error.strerror}")
     receiver.start()
-    print(f"receiver listening on {receiver.base_url}; register for example {receiver.url('ok/demo')}")
+    print(f"receiver listening on {receiver.base_url}")
+    print(f"register for example {receiver.url('ok/demo')}")
     print("the first path segment scripts the answer: ok, status-500, fail-2, retry-after-5, ...")
     try:
         threading.Event().wait()

@@ -6,6 +6,7 @@ gets its physical id and attributes recorded on the template, so that `!Ref` and
 `!GetAtt` in environment variables resolve to it.
 """
 
+import contextlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -65,7 +66,9 @@ def provision(
         _configure_queue(template, endpoints, logical_id, resource)
     token = admin_token or secrets.token_urlsafe(32)
     for logical_id, resource in template.resources_of_type("AWS::SecretsManager::Secret").items():
-        _create_secret(template, endpoints, logical_id, resource, f"{name_prefix}-{logical_id}", token)
+        _create_secret(
+            template, endpoints, logical_id, resource, f"{name_prefix}-{logical_id}", token
+        )
     for logical_id in template.resources_of_type("AWS::SNS::Topic"):
         _create_topic(template, endpoints, logical_id, f"{name_prefix}-{logical_id}")
     return token
@@ -92,10 +95,9 @@ def _create_table(
     if indexes:
         arguments["GlobalSecondaryIndexes"] = indexes
     client = endpoints.client("dynamodb")
-    try:
+    # A restarted local stack keeps the table it made before.
+    with contextlib.suppress(client.exceptions.ResourceInUseException):
         client.create_table(**arguments)
-    except client.exceptions.ResourceInUseException:
-        pass  # a restarted local stack keeps the table it made before
     client.get_waiter("table_exists").wait(TableName=table_name)
     ttl = properties.get("TimeToLiveSpecification")
     if ttl and ttl.get("Enabled"):
@@ -135,9 +137,7 @@ def _configure_queue(
     properties = template.resolve(resource.get("Properties", {}))
     if properties.get("FifoQueue"):
         raise TemplateError(f"{logical_id}: FIFO queues are not supported by the local stack")
-    attributes = {
-        name: str(properties[name]) for name in _QUEUE_ATTRIBUTES if name in properties
-    }
+    attributes = {name: str(properties[name]) for name in _QUEUE_ATTRIBUTES if name in properties}
     if "RedrivePolicy" in properties:
         attributes["RedrivePolicy"] = json.dumps(properties["RedrivePolicy"])
     if attributes:

@@ -152,9 +152,7 @@ def _translate(template: dict[str, Any], parameters: dict[str, str]) -> dict[str
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.translator import Translator
 
-    translator = Translator(
-        None, Parser(), boto_session=boto3.Session(region_name=LOCAL_REGION)
-    )
+    translator = Translator(None, Parser(), boto_session=boto3.Session(region_name=LOCAL_REGION))
     try:
         translated = translator.translate(
             copy.deepcopy(template),
@@ -202,7 +200,7 @@ class _IntrinsicResolver:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (name, argument), = value.items()
+            ((name, argument),) = value.items()
             if name in self.functions:
                 return self.functions[name](argument)
         resolved = {key: self.resolve(item) for key, item in value.items()}
@@ -305,4 +303,5 @@ _ARN_SERVICES = {
 
 def _placeholder_arn(resource_type: str, logical_id: str) -> str:
     service, prefix = _ARN_SERVICES.get(resource_type, ("local", ""))
-    return f"arn:aws:{service}:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:{prefix}{LOCAL_STACK_NAME}-{logical_id}"
+    resource_name = f"{prefix}{LOCAL_STACK_NAME}-{logical_id}"
+    return f"arn:aws:{service}:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:{resource_name}"

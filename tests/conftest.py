@@ -4,6 +4,7 @@ AWS is moto's server on loopback, started once per session; each test gets its o
 tables and queues (unique names), so tests never see each other's data.
 """
 
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,10 +25,12 @@ os.environ.update(
     }
 )
 os.environ.pop("AWS_PROFILE", None)
+# moto's server logs every request it serves; failures are what a test report needs.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
-from local_stack.resources import LocalEndpoints, provision  # noqa: E402
-from local_stack.template import load_template  # noqa: E402
-from tests.support.stack import InProcessStack  # noqa: E402
+from local_stack.resources import LocalEndpoints, provision
+from local_stack.template import load_template
+from tests.support.stack import InProcessStack
 
 
 @pytest.fixture(scope="session")

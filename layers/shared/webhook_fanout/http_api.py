@@ -117,7 +117,7 @@ def _domain_error(error: Exception) -> Response[str]:
 
 
 def _service_error(error: ServiceError) -> Response[str]:
-    return error_response(HTTPStatus(error.status_code), error.msg)
+    return error_response(HTTPStatus(error.status_code), str(error.msg))
 
 
 def _route_not_found(_: Exception) -> Response[str]:
