@@ -28,9 +28,9 @@ os.environ.pop("AWS_PROFILE", None)
 # moto's server logs every request it serves; failures are what a test report needs.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
-from local_stack.resources import LocalEndpoints, provision
-from local_stack.template import load_template
-from tests.support.stack import InProcessStack
+from local_stack.resources import LocalEndpoints, provision  # noqa: E402
+from local_stack.template import load_template  # noqa: E402
+from tests.support.stack import InProcessStack  # noqa: E402
 
 
 @pytest.fixture(scope="session")

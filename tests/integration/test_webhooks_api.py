@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from tests.support.stack import InProcessStack
+from tests.support.stack import InProcessStack, seed_webhooks
 
 WEBHOOK_ROUTE = "/webhooks/{id}"
 
@@ -222,28 +222,10 @@ def test_an_invalid_id_in_the_path_is_422(stack):
 
 
 def test_listing_2500_webhooks_page_by_page_returns_each_exactly_once(stack):
-    client = stack.endpoints.client("dynamodb")
-    table_name = stack.physical_id("WebhooksTable")
     expected = {f"w{number:05d}" for number in range(2500)}
-    for start in range(0, 2500, 25):
-        chunk = sorted(expected)[start : start + 25]
-        client.batch_write_item(
-            RequestItems={
-                table_name: [
-                    {
-                        "PutRequest": {
-                            "Item": {
-                                "id": {"S": webhook_id},
-                                "targetUrl": {"S": f"https://example.com/{webhook_id}"},
-                                "createdAt": {"S": "2026-01-01T00:00:00Z"},
-                                "updatedAt": {"S": "2026-01-01T00:00:00Z"},
-                            }
-                        }
-                    }
-                    for webhook_id in chunk
-                ]
-            }
-        )
+    seed_webhooks(
+        stack, {webhook_id: f"https://example.com/{webhook_id}" for webhook_id in expected}
+    )
 
     seen: list[str] = []
     token = None

@@ -98,3 +98,68 @@ def policy_actions(template, function_id):
 )
 def test_each_admin_function_may_do_only_what_its_action_needs(template, function_id, expected):
     assert policy_actions(template, function_id) == expected
+
+
+def test_action_is_public_and_throttled_on_its_own(template):
+    action = api_paths(template)["/action"]["get"]
+    assert action.get("security", []) in ([], [{"NONE": []}])
+    (stage,) = template.resources_of_type("AWS::ApiGatewayV2::Stage").values()
+    settings = template.resolve(stage["Properties"]["RouteSettings"])["GET /action"]
+    assert int(settings["ThrottlingRateLimit"]) == int(
+        template.parameters["ActionThrottleRateLimit"]
+    )
+    assert int(settings["ThrottlingBurstLimit"]) == int(
+        template.parameters["ActionThrottleBurstLimit"]
+    )
+
+
+def test_queues_are_encrypted_and_the_delivery_queue_redrives_to_the_dlq(template):
+    queues = template.resources_of_type("AWS::SQS::Queue")
+    assert set(queues) == {"DeliveryQueue", "DeliveryDLQ"}
+    for queue in queues.values():
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True
+    redrive = queues["DeliveryQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["DeliveryDLQ", "Arn"]}
+    assert redrive["maxReceiveCount"] >= 3
+
+
+def test_visibility_timeout_is_at_least_six_times_the_senders_timeout(template):
+    sender_timeout = template.resources["SenderFunction"]["Properties"]["Timeout"]
+    visibility = template.resources["DeliveryQueue"]["Properties"]["VisibilityTimeout"]
+    assert visibility >= 6 * sender_timeout
+
+
+def test_sender_concurrency_is_capped_at_the_event_source_and_reserved(template):
+    (mapping,) = template.resources_of_type("AWS::Lambda::EventSourceMapping").values()
+    properties = template.resolve(mapping["Properties"])
+    concurrency = template.parameters["SenderConcurrency"]
+    assert mapping["Properties"]["FunctionName"] == {"Ref": "SenderFunction"}
+    assert properties["BatchSize"] == 10
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert str(properties["ScalingConfig"]["MaximumConcurrency"]) == concurrency
+    sender = template.resolve(template.resources["SenderFunction"]["Properties"])
+    assert str(sender["ReservedConcurrentExecutions"]) == concurrency
+
+
+def test_the_trigger_fits_within_the_http_apis_integration_timeout(template):
+    assert template.resources["TriggerFunction"]["Properties"]["Timeout"] <= 29
+
+
+@pytest.mark.parametrize(
+    ("function_id", "expected"),
+    [
+        (
+            "TriggerFunction",
+            {"dynamodb:Scan", "sqs:SendMessage*"},
+        ),
+        (
+            "SenderFunction",
+            {"dynamodb:BatchGetItem", "sqs:SendMessage*"},
+        ),
+    ],
+)
+def test_fan_out_functions_may_do_only_what_they_need(template, function_id, expected):
+    # The SQS event source adds the receive and delete actions the poller needs.
+    polling = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+    actions = policy_actions(template, function_id)
+    assert actions - polling == expected

@@ -81,3 +81,16 @@ class WebhookPage(ApiResponse):
 
 class ErrorBody(ApiResponse):
     message: str = Field(description="What is wrong, for a person to read.")
+
+
+class TriggerAccepted(ApiResponse):
+    trigger_id: str = Field(description="Id of this fan-out, carried by every delivery of it.")
+    ip_address: str = Field(description="The visitor's IP, as the targets receive it.")
+    queued: int = Field(description="Targets written to the delivery queue; 0 when none.")
+
+
+class TriggerIncomplete(ApiResponse):
+    message: str
+    trigger_id: str
+    queued: int = Field(description="Targets written to the delivery queue; they will be sent.")
+    not_queued: int = Field(description="Targets that could not be queued.")

@@ -4,7 +4,8 @@ Every write that must not clobber or resurrect an item is conditional, so two ad
 racing on one id cannot both win, and an update or delete of a missing id is a 404.
 """
 
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 Item = dict[str, Any]
 
 _PUBLIC_ATTRIBUTES = "id, targetUrl, createdAt, updatedAt"
+_MAX_KEYS_PER_BATCH_GET = 100
+_BATCH_GET_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,39 @@ class WebhookStore:
                     Target(webhook_id=item["id"]["S"], target_url=item["targetUrl"]["S"])
                     for item in page.get("Items", [])
                 ]
+
+    def current_target_urls(self, webhook_ids: Iterable[str]) -> dict[str, str]:
+        """The target URL of each id that is still registered; deleted ids are absent."""
+        urls: dict[str, str] = {}
+        unique_ids = sorted(set(webhook_ids))
+        for start in range(0, len(unique_ids), _MAX_KEYS_PER_BATCH_GET):
+            keys = [
+                {"id": {"S": webhook_id}}
+                for webhook_id in unique_ids[start : start + _MAX_KEYS_PER_BATCH_GET]
+            ]
+            for item in self._batch_get(keys):
+                urls[item["id"]["S"]] = item["targetUrl"]["S"]
+        return urls
+
+    def _batch_get(self, keys: list[Item]) -> list[Item]:
+        items: list[Item] = []
+        request: dict[str, Any] = {
+            self.table_name: {
+                "Keys": keys,
+                "ConsistentRead": True,
+                "ProjectionExpression": "id, targetUrl",
+            }
+        }
+        for attempt in range(_BATCH_GET_ATTEMPTS):
+            if attempt:
+                time.sleep(0.05 * 2**attempt)
+            with _storage_errors():
+                response = self._client.batch_get_item(RequestItems=request)
+            items.extend(response.get("Responses", {}).get(self.table_name, []))
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                return items
+        raise StorageError("DynamoDB left keys unprocessed after retries")
 
 
 def _webhook_from_item(item: Item) -> Webhook:
