@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 import requests
 
@@ -63,6 +64,19 @@ class BatchReport:
         return sum(1 for result in self.results if result.disposition is disposition)
 
 
+class ResultRecorder(Protocol):
+    """Told what became of every target once its message has been settled.
+
+    Called after the queue writes, so that recording (a delivery log, metrics) never
+    delays a POST; it must not raise, because a recording failure must never change what
+    happens to a delivery.
+    """
+
+    def record(
+        self, results: Sequence[TargetResult], failed_message_ids: Sequence[str]
+    ) -> None: ...
+
+
 class Sender:
     def __init__(
         self,
@@ -71,6 +85,7 @@ class Sender:
         store: WebhookStore,
         delivery_queue: QueueWriter,
         dead_letter_queue: QueueWriter,
+        recorders: Sequence[ResultRecorder] = (),
         rng: random.Random | None = None,
     ) -> None:
         self.settings = settings
@@ -78,6 +93,7 @@ class Sender:
         self.store = store
         self.delivery_queue = delivery_queue
         self.dead_letter_queue = dead_letter_queue
+        self.recorders = list(recorders)
         self.rng = rng or random.Random()
 
     def send_batch(
@@ -104,6 +120,8 @@ class Sender:
 
         report.results = self._attempt_all(messages, current_urls, remaining_seconds)
         report.failed_message_ids.extend(self._settle(report.results))
+        for recorder in self.recorders:
+            recorder.record(report.results, report.failed_message_ids)
         return report
 
     def _attempt_all(
