@@ -11,10 +11,10 @@ import json
 import statistics
 import time
 
+from bench.support import in_process_stack
 from local_stack.receiver import Reply, WebhookReceiver
 from tests.support.sqs_pump import take_all
 from tests.support.stack import seed_webhooks
-from bench.support import in_process_stack
 
 RECEIVER_DELAY_SECONDS = 0.2
 TARGETS = 10
