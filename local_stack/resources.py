@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from local_stack.template import LOCAL_REGION, StackTemplate, TemplateError
 
@@ -24,7 +25,7 @@ class LocalEndpoints:
     aws: str
     dynamodb: str | None = None
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, config: Config | None = None) -> Any:
         endpoint = self.dynamodb if service == "dynamodb" and self.dynamodb else self.aws
         return boto3.client(
             service,
@@ -32,6 +33,7 @@ class LocalEndpoints:
             region_name=LOCAL_REGION,
             aws_access_key_id="local",
             aws_secret_access_key="local",  # noqa: S106 - the local endpoint's dummy key
+            config=config,
         )
 
     def environment(self) -> dict[str, str]:
