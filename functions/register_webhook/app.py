@@ -1,4 +1,7 @@
-"""POST /webhooks: register a target URL under a chosen or generated id."""
+"""POST /webhooks: register a target URL under a chosen or generated id.
+
+The answer carries the webhook's signing secret; no other route ever shows it again.
+"""
 
 from http import HTTPStatus
 from typing import Annotated
@@ -8,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from webhook_fanout import registry
 from webhook_fanout.http_api import create_resolver, lambda_handler_for
-from webhook_fanout.models import RegisterWebhookRequest, Webhook
+from webhook_fanout.models import RegisteredWebhook, RegisterWebhookRequest
 from webhook_fanout.observability import logger
 from webhook_fanout.settings import WebhooksApiSettings, load_settings
 from webhook_fanout.webhook_store import WebhookStore
@@ -19,7 +22,9 @@ app = create_resolver()
 
 
 @app.post("/webhooks", responses={201: {"description": "Registered"}})
-def register_webhook(request: Annotated[RegisterWebhookRequest, Body()]) -> Response[Webhook]:
+def register_webhook(
+    request: Annotated[RegisterWebhookRequest, Body()],
+) -> Response[RegisteredWebhook]:
     webhook = registry.register_webhook(
         store, request, allow_private_targets=settings.allow_private_targets
     )

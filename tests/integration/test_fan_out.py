@@ -11,6 +11,7 @@ import time
 from collections import Counter
 
 import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from local_stack.receiver import ReceivedRequest, Reply, WebhookReceiver
 from tests.support.sqs_pump import SqsPump, receive_all
@@ -304,3 +305,73 @@ def test_a_slow_target_does_not_hold_up_the_rest_of_its_invocation(fast_stack):
     # The slow target holds one of the ten slots; the other nine carry all 29 quick
     # targets through meanwhile. Lockstep groups of ten would make 19 of them wait for it.
     assert max(request.finished_at for request in quick) < slow.finished_at
+
+
+def register_with_secret(stack: InProcessStack, url: str) -> tuple[str, str]:
+    response = stack.call_api(
+        "RegisterWebhookFunction", "POST", "/webhooks", body=json.dumps({"targetUrl": url})
+    )
+    created = response.json()
+    return created["id"], created["secret"]
+
+
+def verify(secret: str, request: ReceivedRequest) -> dict:
+    return Webhook(secret).verify(request.body, request.headers)
+
+
+def test_every_attempt_is_signed_so_standard_webhooks_verifies_it(make_stack, receiver):
+    stack = make_stack(**FAST_RETRIES | {"RetryDelaysSeconds": "1"})
+    _, secret = register_with_secret(stack, receiver.url("fail-2/signed"))
+
+    with SqsPump(stack) as pump:
+        trigger(stack)
+        pump.wait_until_drained(timeout=60)
+
+    attempts = receiver.requests_to("/fail-2/signed")
+    assert len(attempts) == 3
+    for request in attempts:
+        assert verify(secret, request)["ipAddress"] == VISITOR_IP
+        assert request.header("webhook-timestamp") == str(request.json()["timestamp"])
+    assert len({request.header("webhook-id") for request in attempts}) == 1
+    assert len({request.header("webhook-timestamp") for request in attempts}) == 3
+    assert len({request.header("webhook-signature") for request in attempts}) == 3
+
+
+def test_a_signature_made_with_another_secret_or_over_another_body_fails(fast_stack, receiver):
+    _, secret = register_with_secret(fast_stack, receiver.url("ok/tamper"))
+    _, other_secret = register_with_secret(fast_stack, receiver.url("ok/other"))
+
+    with SqsPump(fast_stack) as pump:
+        trigger(fast_stack)
+        pump.wait_until_drained(timeout=30)
+
+    (request,) = receiver.requests_to("/ok/tamper")
+    with pytest.raises(WebhookVerificationError):
+        verify(other_secret, request)
+    tampered = ReceivedRequest(
+        request.method, request.path, request.headers, request.body.replace(b"1", b"2"), 0
+    )
+    assert verify(secret, request)
+    with pytest.raises(WebhookVerificationError):
+        verify(secret, tampered)
+
+
+def test_after_rotation_deliveries_verify_with_the_new_and_the_previous_secret(
+    fast_stack, receiver
+):
+    webhook_id, old_secret = register_with_secret(fast_stack, receiver.url("ok/rotated"))
+    rotated = fast_stack.call_api(
+        "RotateWebhookSecretFunction",
+        "POST",
+        f"/webhooks/{webhook_id}/secret/rotate",
+        route="/webhooks/{id}/secret/rotate",
+    ).json()
+
+    with SqsPump(fast_stack) as pump:
+        trigger(fast_stack)
+        pump.wait_until_drained(timeout=30)
+
+    (request,) = receiver.requests
+    assert len(request.header("webhook-signature").split(" ")) == 2
+    assert verify(rotated["secret"], request)
+    assert verify(old_secret, request)

@@ -1,5 +1,6 @@
 """The admin API's contract, handler by handler, against DynamoDB in moto's server."""
 
+import base64
 import json
 import threading
 
@@ -50,7 +51,9 @@ def test_register_with_a_chosen_id_then_read_it_back(stack):
     assert created["id"] == "orders"
     assert created["targetUrl"] == "https://example.com/a"
     assert created["createdAt"] == created["updatedAt"]
+    secret = created.pop("secret")
     assert get(stack, "orders").json() == created
+    assert secret not in get(stack, "orders").body.decode()
 
 
 def test_register_without_an_id_generates_a_unique_one(stack):
@@ -74,6 +77,7 @@ def test_a_taken_id_is_409_and_the_first_registration_stays(stack):
 
 def test_update_changes_the_target_and_the_update_time_only(stack):
     created = register(stack, {"targetUrl": "https://example.com/old", "id": "w"}).json()
+    created.pop("secret")
 
     response = update(stack, "w", {"newTargetUrl": "https://example.com/new"})
 
@@ -191,6 +195,7 @@ def test_a_body_over_16_kib_is_413_and_stores_nothing(stack):
 )
 def test_malformed_updates_are_422_and_leave_the_webhook_unchanged(stack, body):
     before = register(stack, {"targetUrl": "https://example.com/a", "id": "w"}).json()
+    before.pop("secret")
 
     response = update(stack, "w", body)
 
@@ -267,3 +272,48 @@ def test_concurrent_registrations_of_one_id_give_one_201_and_the_rest_409(stack)
 
     assert sorted(statuses) == [201] + [409] * 19
     assert len(stack.table_items()) == 1
+
+
+def rotate(stack: InProcessStack, webhook_id: str):
+    return stack.call_api(
+        "RotateWebhookSecretFunction",
+        "POST",
+        f"/webhooks/{webhook_id}/secret/rotate",
+        route="/webhooks/{id}/secret/rotate",
+    )
+
+
+def test_each_webhook_gets_its_own_signing_secret_shown_only_at_registration(stack):
+    first = register(stack, {"targetUrl": "https://example.com/a", "id": "a"}).json()
+    second = register(stack, {"targetUrl": "https://example.com/b", "id": "b"}).json()
+
+    for created in (first, second):
+        assert created["secret"].startswith("whsec_")
+        assert len(base64.b64decode(created["secret"].removeprefix("whsec_"))) >= 24
+    assert first["secret"] != second["secret"]
+    listing = list_page(stack).body.decode()
+    for secret in (first["secret"], second["secret"]):
+        assert secret not in listing
+        assert secret not in get(stack, "a").body.decode()
+        assert secret not in update(stack, "a", {"newTargetUrl": "https://e.com"}).body.decode()
+
+
+def test_rotation_returns_a_new_secret_once_and_keeps_the_old_one_signing_for_a_day(stack):
+    old = register(stack, {"targetUrl": "https://example.com/a", "id": "r"}).json()["secret"]
+
+    response = rotate(stack, "r")
+
+    assert response.status == 200
+    rotated = response.json()
+    assert rotated["id"] == "r"
+    assert rotated["secret"].startswith("whsec_")
+    assert rotated["secret"] != old
+    assert rotated["previousSecretExpiresAt"].endswith("Z")
+    assert rotated["secret"] not in get(stack, "r").body.decode()
+
+
+def test_rotating_an_unknown_webhook_is_404_and_creates_nothing(stack):
+    response = rotate(stack, "ghost")
+
+    assert response.status == 404
+    assert stack.table_items() == []

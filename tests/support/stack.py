@@ -15,6 +15,7 @@ from local_stack.functions import (
 from local_stack.http_events import HttpResponse, http_api_event, http_response_from_result
 from local_stack.resources import LocalEndpoints
 from local_stack.template import StackTemplate
+from webhook_fanout.signing import new_signing_secret
 
 VISITOR_IP = "198.51.100.23"
 
@@ -102,6 +103,7 @@ def seed_webhooks(stack: InProcessStack, urls_by_id: dict[str, str]) -> None:
                     "targetUrl": {"S": url},
                     "createdAt": {"S": "2026-01-01T00:00:00Z"},
                     "updatedAt": {"S": "2026-01-01T00:00:00Z"},
+                    "signingSecret": {"S": new_signing_secret()},
                 }
             }
         }

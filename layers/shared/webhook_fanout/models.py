@@ -72,6 +72,22 @@ class Webhook(ApiResponse):
     updated_at: str = Field(description="ISO 8601 time of the last change, UTC.")
 
 
+class RegisteredWebhook(Webhook):
+    secret: str = Field(
+        description="Signing secret (Standard Webhooks, whsec_...). Shown only here and on "
+        "rotation: store it now."
+    )
+
+
+class RotatedSecret(ApiResponse):
+    webhook_id: str = Field(alias="id")
+    secret: str = Field(description="The new signing secret; shown only once.")
+    previous_secret_expires_at: str = Field(
+        description="Until this ISO 8601 time, deliveries carry a signature made with the "
+        "previous secret too."
+    )
+
+
 class WebhookPage(ApiResponse):
     webhooks: list[Webhook]
     next_token: str | None = Field(

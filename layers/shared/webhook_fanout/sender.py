@@ -27,7 +27,8 @@ from webhook_fanout.errors import StorageError
 from webhook_fanout.observability import logger
 from webhook_fanout.retry_policy import retry_delay_seconds
 from webhook_fanout.settings import SenderSettings
-from webhook_fanout.webhook_store import WebhookStore
+from webhook_fanout.signing import signature_headers
+from webhook_fanout.webhook_store import SendingDetails, WebhookStore
 
 MAX_IN_FLIGHT_PER_INVOCATION = 10
 
@@ -110,7 +111,7 @@ class Sender:
                 messages[message_id] = message
 
         try:
-            current_urls = self.store.current_target_urls(
+            sending_details = self.store.sending_details(
                 target.webhook_id for message in messages.values() for target in message.targets
             )
         except StorageError:
@@ -118,7 +119,7 @@ class Sender:
             report.failed_message_ids.extend(messages)
             return report
 
-        report.results = self._attempt_all(messages, current_urls, remaining_seconds)
+        report.results = self._attempt_all(messages, sending_details, remaining_seconds)
         report.failed_message_ids.extend(self._settle(report.results))
         for recorder in self.recorders:
             recorder.record(report.results, report.failed_message_ids)
@@ -127,7 +128,7 @@ class Sender:
     def _attempt_all(
         self,
         messages: dict[str, DeliveryMessage],
-        current_urls: dict[str, str],
+        sending_details: dict[str, SendingDetails],
         remaining_seconds: Callable[[], float],
     ) -> list[TargetResult]:
         # Starting an attempt needs time for a connect and a read timeout, plus the reserve.
@@ -140,9 +141,9 @@ class Sender:
         pending: dict[Future[TargetResult], tuple[str, DeliveryMessage, DeliveryTarget]] = {}
         for message_id, message in messages.items():
             for target in message.targets:
-                current_url = current_urls.get(target.webhook_id)
+                details = sending_details.get(target.webhook_id)
                 future = executor.submit(
-                    self._attempt_one, message_id, message, target, current_url, has_time
+                    self._attempt_one, message_id, message, target, details, has_time
                 )
                 pending[future] = (message_id, message, target)
         wait(pending, timeout=max(remaining_seconds() - _SETTLING_RESERVE_SECONDS, 0))
@@ -177,18 +178,24 @@ class Sender:
         message_id: str,
         message: DeliveryMessage,
         target: DeliveryTarget,
-        current_url: str | None,
+        details: SendingDetails | None,
         has_time: Callable[[], bool],
     ) -> TargetResult:
-        if current_url is None:
+        if details is None:
             return TargetResult(message_id, message, target, Disposition.CANCELLED)
         if not has_time():
             return TargetResult(message_id, message, target, Disposition.DEFERRED)
+        timestamp = int(time.time())
+        body = delivery_body(message.ip_address, timestamp)
+        headers = {
+            "Content-Type": "application/json",
+            **signature_headers(target.delivery_id, timestamp, body, details.signing_secrets),
+        }
         attempt = attempt_delivery(
             self.session,
-            current_url,
-            body=delivery_body(message.ip_address, int(time.time())),
-            headers={"Content-Type": "application/json", "webhook-id": target.delivery_id},
+            details.target_url,
+            body=body,
+            headers=headers,
             timeout_seconds=self.settings.request_timeout_seconds,
             allow_private_targets=self.settings.allow_private_targets,
         )

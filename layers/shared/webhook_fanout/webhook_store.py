@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -24,9 +24,21 @@ if TYPE_CHECKING:
 # Items in DynamoDB's typed JSON, for example {"id": {"S": "abc"}}.
 Item = dict[str, Any]
 
+# Secrets are stored in the same item but never read by the admin routes.
 _PUBLIC_ATTRIBUTES = "id, targetUrl, createdAt, updatedAt"
+_SENDING_ATTRIBUTES = (
+    "id, targetUrl, signingSecret, previousSigningSecret, previousSecretExpiresAt"
+)
 _MAX_KEYS_PER_BATCH_GET = 100
 _BATCH_GET_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class SendingDetails:
+    """What the sender needs of a webhook at send time."""
+
+    target_url: str
+    signing_secrets: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -42,13 +54,14 @@ class WebhookStore:
         self.table_name = table_name
         self._client = client or aws_clients.dynamodb()
 
-    def create(self, webhook_id: str, target_url: str) -> Webhook:
+    def create(self, webhook_id: str, target_url: str, signing_secret: str) -> Webhook:
         now = _now()
         item: Item = {
             "id": {"S": webhook_id},
             "targetUrl": {"S": target_url},
             "createdAt": {"S": now},
             "updatedAt": {"S": now},
+            "signingSecret": {"S": signing_secret},
         }
         with _storage_errors(on_condition_failed=WebhookIdTaken(webhook_id)):
             self._client.put_item(
@@ -104,6 +117,31 @@ class WebhookStore:
             )
         return _webhook_from_item(response["Attributes"])
 
+    def rotate_signing_secret(
+        self, webhook_id: str, new_secret: str, previous_valid_seconds: int
+    ) -> datetime:
+        """Make `new_secret` the signing secret; the previous one signs too until the time
+        returned."""
+        now = datetime.now(UTC)
+        previous_expires_at = now + timedelta(seconds=previous_valid_seconds)
+        with _storage_errors(on_condition_failed=WebhookNotFound(webhook_id)):
+            self._client.update_item(
+                TableName=self.table_name,
+                Key={"id": {"S": webhook_id}},
+                UpdateExpression=(
+                    "SET previousSigningSecret = signingSecret, "
+                    "previousSecretExpiresAt = :expires, signingSecret = :secret, "
+                    "updatedAt = :now"
+                ),
+                ConditionExpression="attribute_exists(id)",
+                ExpressionAttributeValues={
+                    ":secret": {"S": new_secret},
+                    ":expires": {"N": str(int(previous_expires_at.timestamp()))},
+                    ":now": {"S": _format_time(now)},
+                },
+            )
+        return previous_expires_at
+
     def delete(self, webhook_id: str) -> None:
         with _storage_errors(on_condition_failed=WebhookNotFound(webhook_id)):
             self._client.delete_item(
@@ -129,18 +167,19 @@ class WebhookStore:
                     for item in page.get("Items", [])
                 ]
 
-    def current_target_urls(self, webhook_ids: Iterable[str]) -> dict[str, str]:
-        """The target URL of each id that is still registered; deleted ids are absent."""
-        urls: dict[str, str] = {}
+    def sending_details(self, webhook_ids: Iterable[str]) -> dict[str, SendingDetails]:
+        """URL and signing secrets of each id still registered; deleted ids are absent."""
+        details: dict[str, SendingDetails] = {}
         unique_ids = sorted(set(webhook_ids))
+        now = time.time()
         for start in range(0, len(unique_ids), _MAX_KEYS_PER_BATCH_GET):
             keys = [
                 {"id": {"S": webhook_id}}
                 for webhook_id in unique_ids[start : start + _MAX_KEYS_PER_BATCH_GET]
             ]
             for item in self._batch_get(keys):
-                urls[item["id"]["S"]] = item["targetUrl"]["S"]
-        return urls
+                details[item["id"]["S"]] = _sending_details_from_item(item, now)
+        return details
 
     def _batch_get(self, keys: list[Item]) -> list[Item]:
         items: list[Item] = []
@@ -148,7 +187,7 @@ class WebhookStore:
             self.table_name: {
                 "Keys": keys,
                 "ConsistentRead": True,
-                "ProjectionExpression": "id, targetUrl",
+                "ProjectionExpression": _SENDING_ATTRIBUTES,
             }
         }
         for attempt in range(_BATCH_GET_ATTEMPTS):
@@ -172,8 +211,20 @@ def _webhook_from_item(item: Item) -> Webhook:
     )
 
 
+def _sending_details_from_item(item: Item, now: float) -> SendingDetails:
+    signing_secrets = [item["signingSecret"]["S"]] if "signingSecret" in item else []
+    expires_at = float(item.get("previousSecretExpiresAt", {}).get("N", 0))
+    if "previousSigningSecret" in item and expires_at > now:
+        signing_secrets.append(item["previousSigningSecret"]["S"])
+    return SendingDetails(item["targetUrl"]["S"], tuple(signing_secrets))
+
+
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return _format_time(datetime.now(UTC))
+
+
+def _format_time(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @contextmanager
