@@ -33,7 +33,9 @@ def no_dns(host: str, port: int) -> list[str]:
         "http://example.com:8080/path?query=1#fragment",
         "https://user:password@example.com/",
         "https://[2606:2800:220:1:248:1893:25c8:1946]/hook",
-        "https://" + "a" * (MAX_TARGET_URL_LENGTH - len("https://.com")) + ".com",
+        "https://bücher.example/hook",
+        "https://under_score.example.com/",
+        "HTTPS://EXAMPLE.COM/",
     ],
 )
 def test_well_formed_public_urls_are_accepted(url):
@@ -55,6 +57,11 @@ def test_well_formed_public_urls_are_accepted(url):
         ("https://exa mple.com/", "white space"),
         ("https://example.com/\r\nX-Injected: 1", "white space"),
         ("https://example.com/" + "a" * MAX_TARGET_URL_LENGTH, "longer than"),
+        ("https://;/", "not a valid host name"),
+        ("https://exa..mple.com/", "not a valid host name"),
+        ("https://-leading.example/", "not a valid host name"),
+        ("https://" + "a" * 64 + ".example/", "not a valid host name"),
+        ("https://a%2fb.example/", "not a valid host name"),
     ],
 )
 def test_malformed_urls_are_refused_with_the_reason(url, reason):

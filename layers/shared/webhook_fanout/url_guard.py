@@ -7,6 +7,7 @@ so an answer that changes between this check and the connect cannot reach an int
 """
 
 import ipaddress
+import re
 import socket
 from collections.abc import Callable, Sequence
 from urllib.parse import SplitResult, urlsplit
@@ -50,6 +51,8 @@ def parse_target_url(url: str) -> SplitResult:
         raise TargetUrlRejected("URL scheme must be http or https")
     if not parts.hostname:
         raise TargetUrlRejected("URL has no host")
+    if _literal_address(parts.hostname) is None and not _is_host_name(parts.hostname):
+        raise TargetUrlRejected(f"URL host {parts.hostname!r} is not a valid host name")
     return parts
 
 
@@ -103,6 +106,19 @@ def is_blocked_address(address: IPAddress) -> bool:
         or address.is_unspecified
         or any(address in network for network in _EXTRA_BLOCKED_NETWORKS)
     )
+
+
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+
+
+def _is_host_name(host: str) -> bool:
+    """A DNS name of letters, digits, hyphens and underscores, non-ASCII ones via IDNA."""
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_host.lower().removesuffix(".").split(".")
+    return len(ascii_host) <= 253 and all(_HOST_LABEL.match(label) for label in labels)
 
 
 def _literal_address(host: str) -> IPAddress | None:
