@@ -37,6 +37,9 @@ class _StopRequested(Exception):
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     logging.basicConfig(format="local_stack: %(levelname)s: %(message)s", level=logging.WARNING)
+    # cfn-lint logs the template problems it also returns; they reach the user once, as
+    # the one-line error.
+    logging.getLogger("cfnlint").setLevel(logging.CRITICAL)
     try:
         if arguments[:1] == ["invoke"]:
             return _invoke(_invoke_parser().parse_args(arguments[1:]))

@@ -77,6 +77,8 @@ def load_template(
 def _decode(template_path: Path) -> dict[str, Any]:
     from cfnlint.decode import decode
 
+    if not template_path.is_file():
+        raise TemplateError(f"cannot read {template_path}: no such file")
     template, problems = decode(str(template_path))
     if problems or template is None:
         details = "; ".join(str(problem) for problem in problems)

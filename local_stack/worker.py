@@ -42,8 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         handler = _load_handler(spec)
     except Exception as error:
-        traceback.print_exc()
-        write_message(options.response_fd, {"type": "init_error", "error": _init_error(error)})
+        # No traceback here: the stack reports the error, with where it was raised, in one
+        # line, and a start-up failure must read as one line.
+        write_message(
+            options.response_fd, {"type": "init_error", "error": _init_error(error, spec)}
+        )
         return 1
     init_ms = (time.monotonic() - started) * 1000
     write_message(options.response_fd, {"type": "ready", "initMs": init_ms})
@@ -109,16 +112,22 @@ class _HandlerNotFound(Exception):
     pass
 
 
-def _init_error(error: Exception) -> dict[str, str]:
+def _init_error(error: Exception, spec: FunctionSpec) -> dict[str, str]:
+    # Where in the function's own code (or its layers) the error came from, rather than
+    # the depths of the standard library.
+    own_folders = tuple(str(folder) for folder in (spec.code_path, *spec.layer_paths))
+    frames = traceback.extract_tb(error.__traceback__)
+    own_frames = [frame for frame in frames if frame.filename.startswith(own_folders)]
+    frame = (own_frames or frames or [None])[-1]
+    location = f"{frame.filename}:{frame.lineno}" if frame else "unknown"
     # The error types Lambda's Python runtime reports for a failed cold start.
     if isinstance(error, _HandlerNotFound):
-        return {"errorType": "Runtime.HandlerNotFound", "errorMessage": str(error)}
-    if isinstance(error, ImportError | SyntaxError):
-        return {
-            "errorType": "Runtime.ImportModuleError",
-            "errorMessage": f"Unable to import module: {error}",
-        }
-    return {"errorType": type(error).__name__, "errorMessage": str(error)}
+        error_type, message = "Runtime.HandlerNotFound", str(error)
+    elif isinstance(error, ImportError | SyntaxError):
+        error_type, message = "Runtime.ImportModuleError", f"Unable to import module: {error}"
+    else:
+        error_type, message = type(error).__name__, str(error)
+    return {"errorType": error_type, "errorMessage": message, "location": location}
 
 
 def _invoke(handler: Handler, spec: FunctionSpec, request: dict[str, Any]) -> dict[str, Any]:

@@ -115,6 +115,12 @@ class WorkerPool:
         with self._lock:
             return len(self._idle) + len(self._busy) + self._starting
 
+    @property
+    def busy(self) -> int:
+        """Invocations running now."""
+        with self._lock:
+            return len(self._busy)
+
     def warm(self) -> None:
         """Start one worker now, so that a handler that cannot load fails the start-up."""
         worker = _Worker.start(self.spec, self.environment)
@@ -260,7 +266,8 @@ class _Worker:
             raise FunctionInitError(
                 error.get("errorType", "Runtime.Unknown"),
                 f"{self.spec.logical_id}: handler {self.spec.handler} failed to load: "
-                f"{error.get('errorType')}: {error.get('errorMessage')}",
+                f"{error.get('errorType')}: {error.get('errorMessage')} "
+                f"(raised at {error.get('location')})",
             )
 
     def invoke(
