@@ -9,7 +9,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import SQSEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from webhook_fanout.delivery_log import DeliveryLogStore
 from webhook_fanout.delivery_queue import QueueWriter
+from webhook_fanout.delivery_recording import DeliveryLogRecorder, DeliveryMetricsRecorder
 from webhook_fanout.http_client import create_http_session
 from webhook_fanout.observability import logger, tracer
 from webhook_fanout.sender import Sender
@@ -28,6 +30,14 @@ sender = Sender(
     store=WebhookStore(settings.table_name),
     delivery_queue=QueueWriter(settings.delivery_queue_url),
     dead_letter_queue=QueueWriter(settings.dead_letter_queue_url),
+    recorders=[
+        DeliveryMetricsRecorder(),
+        DeliveryLogRecorder(
+            DeliveryLogStore(
+                settings.delivery_log_table_name, settings.delivery_log_retention_days
+            )
+        ),
+    ],
 )
 
 

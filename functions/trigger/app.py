@@ -4,7 +4,9 @@ from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import Response, content_types
 
+from webhook_fanout.delivery_log import DeliveryLogStore
 from webhook_fanout.delivery_queue import QueueWriter
+from webhook_fanout.delivery_recording import record_trigger
 from webhook_fanout.fan_out import fan_out
 from webhook_fanout.http_api import create_resolver, lambda_handler_for
 from webhook_fanout.models import TriggerAccepted, TriggerIncomplete
@@ -14,6 +16,9 @@ from webhook_fanout.webhook_store import WebhookStore
 settings = load_settings(TriggerSettings)
 store = WebhookStore(settings.table_name)
 queue = QueueWriter(settings.delivery_queue_url)
+delivery_log = DeliveryLogStore(
+    settings.delivery_log_table_name, settings.delivery_log_retention_days
+)
 app = create_resolver()
 
 
@@ -30,6 +35,8 @@ def trigger_action() -> Response[TriggerAccepted | TriggerIncomplete]:
     ip_address = app.current_event.request_context.http.source_ip
 
     result = fan_out(store, queue, ip_address)
+    triggered_at = app.current_event.request_context.time_epoch / 1000
+    record_trigger(delivery_log, result, triggered_at)
 
     if not result.complete:
         unread = "" if result.read_all_webhooks else "; reading the webhooks failed part-way"

@@ -150,11 +150,11 @@ def test_the_trigger_fits_within_the_http_apis_integration_timeout(template):
     [
         (
             "TriggerFunction",
-            {"dynamodb:Scan", "sqs:SendMessage*"},
+            {"dynamodb:Scan", "sqs:SendMessage*", "dynamodb:PutItem"},
         ),
         (
             "SenderFunction",
-            {"dynamodb:BatchGetItem", "sqs:SendMessage*"},
+            {"dynamodb:BatchGetItem", "sqs:SendMessage*", "dynamodb:BatchWriteItem"},
         ),
     ],
 )

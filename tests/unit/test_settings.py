@@ -7,6 +7,7 @@ SENDER_ENVIRONMENT = {
     "WEBHOOKS_TABLE_NAME": "webhooks",
     "DELIVERY_QUEUE_URL": "http://queue",
     "DELIVERY_DLQ_URL": "http://dlq",
+    "DELIVERY_LOG_TABLE_NAME": "delivery-log",
 }
 
 

@@ -1,7 +1,7 @@
 """One POST to one target, and what its result means for the delivery."""
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -35,6 +35,8 @@ class AttemptResult:
     status_code: int | None = None
     error: str | None = None
     retry_after_seconds: float | None = None
+    # UNIX time the attempt started; the delivery log orders a delivery's attempts by it.
+    started_at: float = field(default_factory=time.time)
 
 
 def attempt_delivery(
@@ -47,10 +49,11 @@ def attempt_delivery(
     allow_private_targets: bool,
 ) -> AttemptResult:
     started = time.monotonic()
+    started_at = time.time()
 
     def result(outcome: Outcome, **details: Any) -> AttemptResult:
         elapsed_ms = round((time.monotonic() - started) * 1000)
-        return AttemptResult(outcome, elapsed_ms, **details)
+        return AttemptResult(outcome, elapsed_ms, started_at=started_at, **details)
 
     try:
         # Checked again at send time: what a name resolves to may have changed since

@@ -26,6 +26,12 @@ class WebhookIdTaken(FanoutError):
         self.webhook_id = webhook_id
 
 
+class TriggerNotFound(FanoutError):
+    def __init__(self, trigger_id: str) -> None:
+        super().__init__(f"trigger '{trigger_id}' has no record in the delivery log")
+        self.trigger_id = trigger_id
+
+
 class InvalidPageToken(FanoutError):
     def __init__(self) -> None:
         super().__init__("nextToken is not a token this API issued")

@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from webhook_fanout.errors import (
     InvalidPageToken,
     TargetUrlRejected,
+    TriggerNotFound,
     WebhookIdTaken,
     WebhookNotFound,
 )
@@ -29,6 +30,7 @@ MAX_BODY_BYTES = 16 * 1024
 
 _STATUS_BY_ERROR: dict[type[Exception], HTTPStatus] = {
     WebhookNotFound: HTTPStatus.NOT_FOUND,
+    TriggerNotFound: HTTPStatus.NOT_FOUND,
     WebhookIdTaken: HTTPStatus.CONFLICT,
     InvalidPageToken: HTTPStatus.UNPROCESSABLE_ENTITY,
     TargetUrlRejected: HTTPStatus.UNPROCESSABLE_ENTITY,

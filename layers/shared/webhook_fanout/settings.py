@@ -34,12 +34,21 @@ class AuthorizerSettings(_EnvironmentSettings):
     secret_cache_seconds: int = Field(alias="ADMIN_TOKEN_CACHE_SECONDS", default=300, ge=0)
 
 
-class TriggerSettings(_EnvironmentSettings):
+class _DeliveryLogWriterSettings(_EnvironmentSettings):
+    """What every function that writes to the delivery log needs to know."""
+
+    delivery_log_table_name: str = Field(alias="DELIVERY_LOG_TABLE_NAME", min_length=1)
+    delivery_log_retention_days: int = Field(
+        alias="DELIVERY_LOG_RETENTION_DAYS", default=30, ge=1, le=3650
+    )
+
+
+class TriggerSettings(_DeliveryLogWriterSettings):
     table_name: str = Field(alias="WEBHOOKS_TABLE_NAME", min_length=1)
     delivery_queue_url: str = Field(alias="DELIVERY_QUEUE_URL", min_length=1)
 
 
-class SenderSettings(_EnvironmentSettings):
+class SenderSettings(_DeliveryLogWriterSettings):
     table_name: str = Field(alias="WEBHOOKS_TABLE_NAME", min_length=1)
     delivery_queue_url: str = Field(alias="DELIVERY_QUEUE_URL", min_length=1)
     dead_letter_queue_url: str = Field(alias="DELIVERY_DLQ_URL", min_length=1)
@@ -52,6 +61,19 @@ class SenderSettings(_EnvironmentSettings):
         alias="REQUEST_TIMEOUT_SECONDS", default=10, gt=0, le=300
     )
     allow_private_targets: bool = Field(alias="ALLOW_PRIVATE_TARGETS", default=False)
+
+
+class DeliveryLogApiSettings(_EnvironmentSettings):
+    delivery_log_table_name: str = Field(alias="DELIVERY_LOG_TABLE_NAME", min_length=1)
+
+
+class DeadLettersApiSettings(_EnvironmentSettings):
+    dead_letter_queue_url: str = Field(alias="DELIVERY_DLQ_URL", min_length=1)
+
+
+class ReplaySettings(_DeliveryLogWriterSettings):
+    dead_letter_queue_url: str = Field(alias="DELIVERY_DLQ_URL", min_length=1)
+    delivery_queue_url: str = Field(alias="DELIVERY_QUEUE_URL", min_length=1)
 
 
 SettingsModel = TypeVar("SettingsModel", bound=_EnvironmentSettings)
