@@ -112,6 +112,7 @@ class TriggerIncomplete(ApiResponse):
     queued: int = Field(description="Targets written to the delivery queue; they will be sent.")
     not_queued: int = Field(description="Targets that could not be queued.")
 
+
 # ---------------------------------------------------------------- operations
 
 TRIGGER_ID_PATTERN = r"^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$"
