@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from webhook_fanout import registry
-from webhook_fanout.http_api import create_resolver, lambda_handler_for
+from webhook_fanout.http_api import create_resolver, documented, lambda_handler_for
 from webhook_fanout.models import RegisteredWebhook, RegisterWebhookRequest
 from webhook_fanout.observability import logger
 from webhook_fanout.settings import WebhooksApiSettings, load_settings
@@ -21,7 +21,13 @@ store = WebhookStore(settings.table_name)
 app = create_resolver()
 
 
-@app.post("/webhooks", responses={201: {"description": "Registered"}})
+@app.post(
+    "/webhooks",
+    responses={
+        201: documented("Registered; the signing secret is shown only here", RegisteredWebhook),
+        409: documented("The chosen id is already registered"),
+    },
+)
 def register_webhook(
     request: Annotated[RegisterWebhookRequest, Body()],
 ) -> Response[RegisteredWebhook]:

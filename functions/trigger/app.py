@@ -8,7 +8,7 @@ from webhook_fanout.delivery_log import DeliveryLogStore
 from webhook_fanout.delivery_queue import QueueWriter
 from webhook_fanout.delivery_recording import record_trigger
 from webhook_fanout.fan_out import fan_out
-from webhook_fanout.http_api import create_resolver, lambda_handler_for
+from webhook_fanout.http_api import create_resolver, documented, lambda_handler_for
 from webhook_fanout.models import TriggerAccepted, TriggerIncomplete
 from webhook_fanout.settings import TriggerSettings, load_settings
 from webhook_fanout.webhook_store import WebhookStore
@@ -25,8 +25,10 @@ app = create_resolver()
 @app.get(
     "/action",
     responses={
-        202: {"description": "Every target was queued"},
-        503: {"description": "Some targets could not be queued"},
+        202: documented("Every target was queued", TriggerAccepted),
+        503: documented(
+            "Some targets could not be queued; the others will be sent", TriggerIncomplete
+        ),
     },
 )
 def trigger_action() -> Response[TriggerAccepted | TriggerIncomplete]:

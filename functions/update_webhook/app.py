@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from webhook_fanout import registry
-from webhook_fanout.http_api import create_resolver, lambda_handler_for
+from webhook_fanout.http_api import create_resolver, documented, lambda_handler_for
 from webhook_fanout.models import UpdateWebhookRequest, Webhook, WebhookId
 from webhook_fanout.observability import logger
 from webhook_fanout.settings import WebhooksApiSettings, load_settings
@@ -16,7 +16,13 @@ store = WebhookStore(settings.table_name)
 app = create_resolver()
 
 
-@app.put("/webhooks/<id>")
+@app.put(
+    "/webhooks/<id>",
+    responses={
+        200: documented("The webhook, changed", Webhook),
+        404: documented("No webhook has this id"),
+    },
+)
 def update_webhook(
     webhook_id: Annotated[WebhookId, Path(alias="id")],
     request: Annotated[UpdateWebhookRequest, Body()],

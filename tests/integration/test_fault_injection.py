@@ -88,3 +88,60 @@ def test_every_target_ends_delivered_or_dead_lettered(make_stack):
         assert target["attemptsMade"] == MAX_ATTEMPTS
     # Duplicates and 200s on dead-lettered targets are allowed (at least once): a 200 that
     # reaches the sender after its read timeout counts as a failure. They are reported.
+
+
+@pytest.mark.slow
+def test_a_sender_crashing_midway_through_an_invocation_loses_nothing(make_stack):
+    stack = make_stack(
+        MaxAttempts=MAX_ATTEMPTS,
+        RetryDelaysSeconds="0",
+        RequestTimeoutSeconds=2,
+        SenderConcurrency=10,
+    )
+    # The crashed batch comes back after the queue's visibility timeout: shortened here
+    # from the template's 720 s so that the test takes seconds.
+    stack.endpoints.client("sqs").set_queue_attributes(
+        QueueUrl=stack.physical_id("DeliveryQueue"), Attributes={"VisibilityTimeout": "8"}
+    )
+    sender = stack.module("SenderFunction").sender
+    settle = sender._settle
+    calls = []
+
+    def crash_on_the_third_batch(results):
+        calls.append(len(results))
+        if len(calls) == 3:
+            raise RuntimeError("injected crash after the POSTs, before settling")
+        return settle(results)
+
+    sender._settle = crash_on_the_third_batch
+    faults = RandomFaults(seed=7)
+    with WebhookReceiver(faults, hang_limit_seconds=4) as receiver:
+        paths = {f"w{number:04d}": f"/target/{number:04d}" for number in range(TARGETS)}
+        seed_webhooks(
+            stack, {webhook_id: receiver.url(path) for webhook_id, path in paths.items()}
+        )
+
+        with SqsPump(stack, expect_function_errors=True) as pump:
+            stack.call_api("TriggerFunction", "GET", "/action")
+            pump.wait_until_drained(timeout=300)
+
+    assert len(pump.errors) == 1
+    dead_ids = [
+        target["webhookId"]
+        for message in receive_all(stack, "DeliveryDLQ")
+        for target in json.loads(message["Body"])["targets"]
+    ]
+    delivered_ids = {
+        webhook_id for webhook_id, path in paths.items() if 200 in faults.replies[path]
+    }
+    duplicates = sum(1 for path in paths.values() if faults.replies[path].count(200) > 1)
+    print(
+        f"\ncrash in a batch of {calls[2]} targets: {len(delivered_ids)} delivered, "
+        f"{len(dead_ids)} dead-lettered, {duplicates} targets received a duplicate"
+    )
+
+    assert len(dead_ids) == len(set(dead_ids)), "a target was dead-lettered twice"
+    assert delivered_ids | set(dead_ids) == set(paths), "a target went missing"
+    # The crashed batch was sent again from its messages: its delivered targets were
+    # delivered twice, with the same webhook-id.
+    assert duplicates >= 1

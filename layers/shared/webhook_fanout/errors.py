@@ -33,12 +33,18 @@ class TriggerNotFound(FanoutError):
 
 
 class InvalidPageToken(FanoutError):
+    location = "query.nextToken"
+
     def __init__(self) -> None:
         super().__init__("nextToken is not a token this API issued")
 
 
 class TargetUrlRejected(FanoutError):
     """A target URL is malformed or points at an address the service refuses to call."""
+
+    def __init__(self, message: str, location: str = "body.targetUrl") -> None:
+        super().__init__(message)
+        self.location = location
 
 
 class StorageError(FanoutError):

@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
 from webhook_fanout.errors import (
     InvalidPageToken,
@@ -24,6 +25,7 @@ from webhook_fanout.errors import (
     WebhookIdTaken,
     WebhookNotFound,
 )
+from webhook_fanout.models import ErrorBody
 from webhook_fanout.observability import logger, tracer
 
 MAX_BODY_BYTES = 16 * 1024
@@ -71,6 +73,15 @@ def lambda_handler_for(app: APIGatewayHttpResolver) -> LambdaHandler:
     return lambda_handler
 
 
+def documented(description: str, model: type[BaseModel] = ErrorBody) -> dict[str, Any]:
+    """One response for a route's `responses=`, so that the OpenAPI document shows it.
+
+    A route that lists any response must list its success response too: Powertools then
+    no longer adds one from the return annotation.
+    """
+    return {"description": description, "content": {"application/json": {"model": model}}}
+
+
 def error_response(status: HTTPStatus, message: str, **details: Any) -> Response[str]:
     return Response(
         status_code=status,
@@ -115,6 +126,12 @@ def _describe(issue: dict[str, Any]) -> str:
 
 def _domain_error(error: Exception) -> Response[str]:
     status = next(code for kind, code in _STATUS_BY_ERROR.items() if isinstance(error, kind))
+    if status == HTTPStatus.UNPROCESSABLE_ENTITY:
+        # Shaped like a validation error, so that a client handles every 422 alike.
+        location = getattr(error, "location", "request")
+        return error_response(
+            status, str(error), errors=[{"location": location, "message": str(error)}]
+        )
     return error_response(status, str(error))
 
 

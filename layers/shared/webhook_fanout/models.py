@@ -100,6 +100,15 @@ class ErrorBody(ApiResponse):
     message: str = Field(description="What is wrong, for a person to read.")
 
 
+class Problem(ApiResponse):
+    location: str = Field(description="Where the problem is, for example body.targetUrl.")
+    message: str
+
+
+class ValidationErrorBody(ErrorBody):
+    errors: list[Problem]
+
+
 class TriggerAccepted(ApiResponse):
     trigger_id: str = Field(description="Id of this fan-out, carried by every delivery of it.")
     ip_address: str = Field(description="The visitor's IP, as the targets receive it.")

@@ -2,6 +2,7 @@
 
 import uuid
 
+from webhook_fanout.errors import TargetUrlRejected
 from webhook_fanout.models import RegisteredWebhook, RegisterWebhookRequest, RotatedSecret, Webhook
 from webhook_fanout.signing import new_signing_secret
 from webhook_fanout.url_guard import check_target_address
@@ -35,5 +36,8 @@ def rotate_signing_secret(store: WebhookStore, webhook_id: str) -> RotatedSecret
 def change_target_url(
     store: WebhookStore, webhook_id: str, new_target_url: str, *, allow_private_targets: bool
 ) -> Webhook:
-    check_target_address(new_target_url, allow_private=allow_private_targets)
+    try:
+        check_target_address(new_target_url, allow_private=allow_private_targets)
+    except TargetUrlRejected as error:
+        raise TargetUrlRejected(str(error), location="body.newTargetUrl") from None
     return store.update_target_url(webhook_id, new_target_url)
