@@ -120,6 +120,8 @@ class DeadLetterQueue:
 
 def read_page(queue: DeadLetterQueue, limit: int) -> DeadLetterPage:
     """Up to `limit` waiting targets, leaving every message in the queue."""
+    # Limitation: while a page is read, its messages are hidden; a replay running at that
+    # moment does not see them and leaves them for the next replay.
     approximate_messages = queue.approximate_messages()
     received: list[ReceivedDeadLetter] = []
     exhausted = approximate_messages == 0

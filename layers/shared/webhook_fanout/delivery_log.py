@@ -69,6 +69,9 @@ class DeliveryLogStore:
 
     # ------------------------------------------------------------ writing
 
+    # Limitation: one trigger's entries share one partition, which takes about 1,000
+    # writes a second; a fan-out to many thousands of quick targets is throttled there,
+    # and entries still unprocessed after the retries below are lost from the log.
     def write_entries(self, entries: Sequence[DeliveryLogEntry]) -> None:
         """Write every entry; raises StorageError naming how many could not be written."""
         expires_at = self._expires_at()

@@ -74,6 +74,8 @@ class DeliveryLogRecorder:
                 self.store.write_entries(entries)
         except Exception:
             # Deliberately broad: whatever went wrong, the batch's outcome must stand.
+            # Limitation: the missing entries stay missing; the trigger's summary counts
+            # those targets as retrying until a later entry of theirs is written.
             logger.exception("delivery log not written", targets=len(results))
 
 
@@ -130,4 +132,5 @@ def record_trigger(store: DeliveryLogStore, result: FanOutResult, triggered_at: 
     try:
         store.put_trigger(result.trigger_id, result.queued, triggered_at)
     except Exception:
+        # Limitation: the deliveries are logged, but the trigger has no summary (404).
         logger.exception("trigger not recorded in the delivery log", trigger_id=result.trigger_id)
