@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from webhook_fanout.delivery_log import DeliveryLogStore
-from webhook_fanout.http_api import create_resolver, lambda_handler_for
+from webhook_fanout.http_api import create_resolver, documented, lambda_handler_for
 from webhook_fanout.models import DeliveryLogPage, DeliveryOutcome, WebhookId
 from webhook_fanout.settings import DeliveryLogApiSettings, load_settings
 
@@ -14,7 +14,10 @@ delivery_log = DeliveryLogStore(settings.delivery_log_table_name)
 app = create_resolver()
 
 
-@app.get("/webhooks/<id>/deliveries")
+@app.get(
+    "/webhooks/<id>/deliveries",
+    responses={200: documented("One page of the webhook's log, newest first", DeliveryLogPage)},
+)
 def list_deliveries(
     webhook_id: Annotated[WebhookId, Path(alias="id")],
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size")] = 100,

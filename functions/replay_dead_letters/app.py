@@ -10,7 +10,7 @@ from webhook_fanout.dead_letter_replay import DeadLetterReplay
 from webhook_fanout.dead_letters import DeadLetterQueue
 from webhook_fanout.delivery_log import DeliveryLogStore
 from webhook_fanout.delivery_queue import QueueWriter
-from webhook_fanout.http_api import create_resolver, lambda_handler_for
+from webhook_fanout.http_api import create_resolver, documented, lambda_handler_for
 from webhook_fanout.models import ReplayIncomplete, ReplayRequest, ReplayResult
 from webhook_fanout.settings import ReplaySettings, load_settings
 
@@ -29,8 +29,8 @@ app = create_resolver()
 @app.post(
     "/dead-letters/replay",
     responses={
-        200: {"description": "Every chosen target found was moved"},
-        503: {"description": "Some targets could not be moved; they stay in the DLQ"},
+        200: documented("Every chosen target found was moved", ReplayResult),
+        503: documented("Some targets could not be moved; they stay in the DLQ", ReplayIncomplete),
     },
 )
 def replay_dead_letters(
