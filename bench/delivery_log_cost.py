@@ -22,7 +22,7 @@ from typing import Any
 
 from bench.support import in_process_stack
 from local_stack.receiver import WebhookReceiver
-from tests.support.sqs_pump import take_all
+from tests.support.operations import sender_event
 from tests.support.stack import InProcessStack, seed_webhooks
 from webhook_fanout.delivery_log import DeliveryLogStore
 from webhook_fanout.delivery_recording import DeliveryLogRecorder, DeliveryMetricsRecorder
@@ -47,8 +47,7 @@ class TimedRecorder:
 
 def queued_event(stack: InProcessStack) -> dict[str, list[dict[str, str]]]:
     stack.call_api("TriggerFunction", "GET", "/action")
-    messages = take_all(stack, "DeliveryQueue")
-    return {"Records": [{"messageId": m["MessageId"], "body": m["Body"]} for m in messages]}
+    return sender_event(stack)
 
 
 def measure(runs: int) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from local_stack.http_events import HttpResponse
+from tests.support.sqs_pump import take_all
 from tests.support.stack import InProcessStack
 
 
@@ -14,6 +15,12 @@ def trigger(stack: InProcessStack) -> str:
     assert response.status == 202, response.body
     trigger_id: str = response.json()["triggerId"]
     return trigger_id
+
+
+def sender_event(stack: InProcessStack) -> dict[str, list[dict[str, str]]]:
+    """Every message now in the delivery queue, taken out as one SQS event for the sender."""
+    messages = take_all(stack, "DeliveryQueue")
+    return {"Records": [{"messageId": m["MessageId"], "body": m["Body"]} for m in messages]}
 
 
 def deliveries(stack: InProcessStack, webhook_id: str, **query: object) -> HttpResponse:

@@ -12,9 +12,9 @@ receive failures may hold targets never attempted. Anything else is counted as u
 and left alone.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from webhook_fanout import aws_clients
 from webhook_fanout.aws_errors import aws_errors_as
@@ -75,47 +75,55 @@ class DeadLetterQueue:
     def release(self, messages: Sequence[ReceivedDeadLetter]) -> None:
         """Make received messages visible again at once. Never raises: a message not
         released becomes visible anyway when its visibility timeout ends."""
-        for batch in _batches(messages):
-            try:
-                with aws_errors_as(QueueError, "SQS ChangeMessageVisibilityBatch"):
-                    response = self._client.change_message_visibility_batch(
-                        QueueUrl=self.queue_url,
-                        Entries=[
-                            {
-                                "Id": str(index),
-                                "ReceiptHandle": message.receipt_handle,
-                                "VisibilityTimeout": 0,
-                            }
-                            for index, message in enumerate(batch)
-                        ],
-                    )
-            except QueueError:
-                logger.warning("dead letters not released", messages=len(batch), exc_info=True)
-                continue
-            if response.get("Failed"):
-                logger.warning("dead letters not released", messages=len(response["Failed"]))
+        not_released = self._each_batch(
+            messages,
+            "SQS ChangeMessageVisibilityBatch",
+            lambda batch: self._client.change_message_visibility_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(index), "ReceiptHandle": m.receipt_handle, "VisibilityTimeout": 0}
+                    for index, m in enumerate(batch)
+                ],
+            ),
+        )
+        if not_released:
+            logger.warning("dead letters not released", messages=len(not_released))
 
     def delete(self, messages: Sequence[ReceivedDeadLetter]) -> list[str]:
         """Delete received messages; returns the ids of those SQS did not delete."""
-        not_deleted: list[str] = []
+        return self._each_batch(
+            messages,
+            "SQS DeleteMessageBatch",
+            lambda batch: self._client.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(index), "ReceiptHandle": m.receipt_handle}
+                    for index, m in enumerate(batch)
+                ],
+            ),
+        )
+
+    def _each_batch(
+        self,
+        messages: Sequence[ReceivedDeadLetter],
+        request: str,
+        call: Callable[[Sequence[ReceivedDeadLetter]], Mapping[str, Any]],
+    ) -> list[str]:
+        """Make `request` for every 10 messages, each entry's Id its index in the batch;
+        returns the ids of the messages it failed for. Never raises."""
+        failed: list[str] = []
         for batch in _batches(messages):
             try:
-                with aws_errors_as(QueueError, "SQS DeleteMessageBatch"):
-                    response = self._client.delete_message_batch(
-                        QueueUrl=self.queue_url,
-                        Entries=[
-                            {"Id": str(index), "ReceiptHandle": message.receipt_handle}
-                            for index, message in enumerate(batch)
-                        ],
-                    )
+                with aws_errors_as(QueueError, request):
+                    response = call(batch)
             except QueueError:
-                logger.warning("dead letters not deleted", messages=len(batch), exc_info=True)
-                not_deleted.extend(message.message_id for message in batch)
+                logger.warning("dead letter batch request failed", request=request, exc_info=True)
+                failed.extend(message.message_id for message in batch)
                 continue
-            not_deleted.extend(
-                batch[int(failure["Id"])].message_id for failure in response["Failed"]
+            failed.extend(
+                batch[int(entry["Id"])].message_id for entry in response.get("Failed", [])
             )
-        return not_deleted
+        return failed
 
 
 def read_page(queue: DeadLetterQueue, limit: int) -> DeadLetterPage:
