@@ -24,6 +24,7 @@ from bench.support import in_process_stack
 from local_stack.receiver import WebhookReceiver
 from tests.support.operations import sender_event
 from tests.support.stack import InProcessStack, seed_webhooks
+from webhook_fanout import aws_clients
 from webhook_fanout.delivery_log import DeliveryLogStore
 from webhook_fanout.delivery_recording import DeliveryLogRecorder, DeliveryMetricsRecorder
 from webhook_fanout.observability import logger
@@ -59,7 +60,9 @@ def measure(runs: int) -> dict[str, Any]:
         stack = make_stack()
         seed_webhooks(stack, {f"w{n}": receiver.url(f"ok/{n}") for n in range(TARGETS)})
         sender = stack.module("SenderFunction").sender
-        log_store = DeliveryLogStore(stack.physical_id("DeliveryLogTable"))
+        log_store = DeliveryLogStore(
+            stack.physical_id("DeliveryLogTable"), client=aws_clients.dynamodb_for_quick_writes()
+        )
         setups = {
             "no recorders": [],
             "metrics only": [

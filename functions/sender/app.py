@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import SQSEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from webhook_fanout import aws_clients
 from webhook_fanout.delivery_log import DeliveryLogStore
 from webhook_fanout.delivery_queue import QueueWriter
 from webhook_fanout.delivery_recording import DeliveryLogRecorder, DeliveryMetricsRecorder
@@ -34,7 +35,9 @@ sender = Sender(
         DeliveryMetricsRecorder(),
         DeliveryLogRecorder(
             DeliveryLogStore(
-                settings.delivery_log_table_name, settings.delivery_log_retention_days
+                settings.delivery_log_table_name,
+                settings.delivery_log_retention_days,
+                client=aws_clients.dynamodb_for_quick_writes(),
             )
         ),
     ],

@@ -4,6 +4,7 @@ from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import Response, content_types
 
+from webhook_fanout import aws_clients
 from webhook_fanout.delivery_log import DeliveryLogStore
 from webhook_fanout.delivery_queue import QueueWriter
 from webhook_fanout.delivery_recording import record_trigger
@@ -16,8 +17,11 @@ from webhook_fanout.webhook_store import WebhookStore
 settings = load_settings(TriggerSettings)
 store = WebhookStore(settings.table_name)
 queue = QueueWriter(settings.delivery_queue_url)
+# Quick writes: GET /action waits for this one, and must not wait long for a log.
 delivery_log = DeliveryLogStore(
-    settings.delivery_log_table_name, settings.delivery_log_retention_days
+    settings.delivery_log_table_name,
+    settings.delivery_log_retention_days,
+    client=aws_clients.dynamodb_for_quick_writes(),
 )
 app = create_resolver()
 

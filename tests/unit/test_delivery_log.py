@@ -140,6 +140,17 @@ def test_items_left_unprocessed_every_time_are_reported():
     assert len(client.calls) == 5
 
 
+def test_retries_stop_at_the_deadline():
+    request = {"PutRequest": {"Item": {}}}
+    client = RecordingDynamoDb(answers=[{"UnprocessedItems": {"log": [request]}}] * 5)
+    store = DeliveryLogStore("log", client=client)  # type: ignore[arg-type]
+
+    with pytest.raises(StorageError, match="1 of 1"):
+        store.write_entries([entry(1)], deadline=time.monotonic() + 0.06)
+
+    assert len(client.calls) == 2  # the second backoff (0.1 s) would pass the deadline
+
+
 def test_a_page_token_for_another_webhook_is_refused_before_querying():
     client = RecordingDynamoDb()
     store = DeliveryLogStore("log", client=client)  # type: ignore[arg-type]

@@ -84,7 +84,7 @@ class BrokenStore:
         self.error = error
         self.calls = 0
 
-    def write_entries(self, entries: Any) -> None:
+    def write_entries(self, entries: Any, deadline: float | None = None) -> None:
         self.calls += 1
         raise self.error
 

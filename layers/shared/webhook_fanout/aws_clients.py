@@ -24,10 +24,25 @@ _CLIENT_CONFIG = Config(
     max_pool_connections=32,
 )
 
+# For the delivery log, written at the end of every sender invocation and every GET
+# /action: an unreachable DynamoDB must cost seconds there (two attempts of at most 3 s),
+# not the five attempts of up to 25 seconds above. Callers retry within their own budget.
+_QUICK_WRITE_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 2},
+    connect_timeout=1,
+    read_timeout=2,
+    max_pool_connections=8,
+)
+
 
 @cache
 def dynamodb() -> "DynamoDBClient":
     return boto3.client("dynamodb", config=_CLIENT_CONFIG)
+
+
+@cache
+def dynamodb_for_quick_writes() -> "DynamoDBClient":
+    return boto3.client("dynamodb", config=_QUICK_WRITE_CONFIG)
 
 
 @cache

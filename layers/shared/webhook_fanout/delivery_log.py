@@ -32,6 +32,7 @@ from webhook_fanout.models import (
     DeliveryOutcome,
     TriggerSummary,
 )
+from webhook_fanout.observability import logger
 from webhook_fanout.page_tokens import decode_page_token, encode_page_token
 
 if TYPE_CHECKING:
@@ -72,8 +73,11 @@ class DeliveryLogStore:
     # Limitation: one trigger's entries share one partition, which takes about 1,000
     # writes a second; a fan-out to many thousands of quick targets is throttled there,
     # and entries still unprocessed after the retries below are lost from the log.
-    def write_entries(self, entries: Sequence[DeliveryLogEntry]) -> None:
-        """Write every entry; raises StorageError naming how many could not be written."""
+    def write_entries(
+        self, entries: Sequence[DeliveryLogEntry], deadline: float | None = None
+    ) -> None:
+        """Write every entry, retrying until `deadline` (time.monotonic()) if one is given;
+        raises StorageError naming how many could not be written."""
         expires_at = self._expires_at()
         # One batch may not hold one key twice; the same key means the same attempt.
         items = {_record_key(entry): _item_from_entry(entry, expires_at) for entry in entries}
@@ -83,10 +87,10 @@ class DeliveryLogStore:
             for start in range(0, len(requests), _MAX_ITEMS_PER_BATCH_WRITE)
         ]
         if len(chunks) <= 1:
-            unwritten = sum(map(self._write_chunk, chunks))
+            unwritten = sum(self._write_chunk(chunk, deadline) for chunk in chunks)
         else:
             with ThreadPoolExecutor(_BATCH_WRITES_IN_FLIGHT, "delivery-log") as writers:
-                unwritten = sum(writers.map(self._write_chunk, chunks))
+                unwritten = sum(writers.map(lambda c: self._write_chunk(c, deadline), chunks))
         if unwritten:
             raise StorageError(f"{unwritten} of {len(requests)} delivery log items not written")
 
@@ -103,18 +107,21 @@ class DeliveryLogStore:
                 },
             )
 
-    def _write_chunk(self, requests: list[Item]) -> int:
-        """One BatchWriteItem, retrying what DynamoDB leaves unprocessed; returns how many
-        items are still unwritten after the last attempt."""
+    def _write_chunk(self, requests: list[Item], deadline: float | None) -> int:
+        """One BatchWriteItem, retrying what DynamoDB leaves unprocessed or refuses while
+        time remains; returns how many items are still unwritten at the end."""
         pending: dict[str, Any] = {self.table_name: requests}
         for attempt in range(_BATCH_WRITE_ATTEMPTS):
             if attempt:
-                time.sleep(_FIRST_BACKOFF_SECONDS * 2 ** (attempt - 1))
+                backoff_seconds = _FIRST_BACKOFF_SECONDS * 2 ** (attempt - 1)
+                if deadline is not None and time.monotonic() + backoff_seconds > deadline:
+                    break
+                time.sleep(backoff_seconds)
             try:
                 with aws_errors_as(StorageError, "DynamoDB BatchWriteItem"):
                     response = self._client.batch_write_item(RequestItems=pending)
             except StorageError:
-                # boto3 has retried throttling and 5xx already; give the batch one more go.
+                logger.warning("delivery log batch write failed", exc_info=True)
                 continue
             pending = response.get("UnprocessedItems") or {}
             if not pending:

@@ -13,7 +13,7 @@ from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from webhook_fanout.delivery_log import DeliveryLogStore, iso_time
 from webhook_fanout.fan_out import FanOutResult
 from webhook_fanout.models import DeliveryLogEntry, DeliveryOutcome
-from webhook_fanout.observability import logger
+from webhook_fanout.observability import logger, tracer
 from webhook_fanout.sender import Disposition, TargetResult
 
 _OUTCOME_OF_SETTLED = {
@@ -62,16 +62,28 @@ def _entry(result: TargetResult, outcome: DeliveryOutcome, settled: bool) -> Del
 
 
 class DeliveryLogRecorder:
-    """Writes each settled batch's attempts to the delivery log."""
+    """Writes each settled batch's attempts to the delivery log.
 
-    def __init__(self, store: DeliveryLogStore) -> None:
+    Retries stop after `budget_seconds`, plus at most one request's timeouts: the sender
+    records at the end of its invocation, and running into the invocation's timeout would
+    make SQS deliver the whole batch again.
+    """
+
+    # Limitation: a DynamoDB that accepts connections but never answers holds a recording
+    # for the budget plus two 3-second attempts; a batch that had already used all but the
+    # sender's settling reserve then times out, and its targets are POSTed again.
+
+    def __init__(self, store: DeliveryLogStore, budget_seconds: float = 2.0) -> None:
         self.store = store
+        self.budget_seconds = budget_seconds
 
+    # Its own X-Ray subsegment shows what the log costs each invocation.
+    @tracer.capture_method
     def record(self, results: Sequence[TargetResult], failed_message_ids: Sequence[str]) -> None:
         try:
             entries = log_entries(results, failed_message_ids)
             if entries:
-                self.store.write_entries(entries)
+                self.store.write_entries(entries, time.monotonic() + self.budget_seconds)
         except Exception:
             # Deliberately broad: whatever went wrong, the batch's outcome must stand.
             # Limitation: the missing entries stay missing; the trigger's summary counts
