@@ -92,6 +92,7 @@ def test_a_bad_dead_letter_page_size_is_422(stack, limit):
     [
         ("{", ["not valid JSON"]),
         ("[]", ["body"]),
+        ([{"webhookId": "a"}, {"webhookId": "b"}], ["JSON object"]),
         ('"b"', ["body"]),
         ({"webhookId": 5}, ["webhookId"]),
         ({"webhookId": ""}, ["webhookId"]),

@@ -58,16 +58,20 @@ def lambda_handler_for(app: APIGatewayHttpResolver) -> LambdaHandler:
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @tracer.capture_lambda_handler
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        body = _body_bytes(event)
         # Checked before the resolver runs, because its validation would otherwise parse
         # an oversized body first and answer 422 instead of 413.
-        if _body_size(event) > MAX_BODY_BYTES:
-            return {
-                "statusCode": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                "headers": {"Content-Type": content_types.APPLICATION_JSON},
-                "body": json.dumps(
-                    {"message": f"request body is larger than {MAX_BODY_BYTES} bytes"}
-                ),
-            }
+        if len(body) > MAX_BODY_BYTES:
+            message = f"request body is larger than {MAX_BODY_BYTES} bytes"
+            return _plain_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"message": message})
+        # Powertools' validation replaces a list by its first item before the route's model
+        # sees it, so that [{...}, {...}] would pass as {...}; every body here is an object.
+        if body.lstrip().startswith(b"["):
+            problem = {"location": "body", "message": "request body must be a JSON object"}
+            return _plain_response(
+                HTTPStatus.UNPROCESSABLE_ENTITY,
+                {"message": f"invalid request: body: {problem['message']}", "errors": [problem]},
+            )
         return app.resolve(event, context)
 
     return lambda_handler
@@ -90,14 +94,23 @@ def error_response(status: HTTPStatus, message: str, **details: Any) -> Response
     )
 
 
-def _body_size(event: dict[str, Any]) -> int:
+def _body_bytes(event: dict[str, Any]) -> bytes:
     body = event.get("body") or ""
     if not event.get("isBase64Encoded"):
-        return len(body.encode())
+        return str(body).encode()
     try:
-        return len(base64.b64decode(body))
+        return base64.b64decode(body)
     except (binascii.Error, ValueError):
-        return len(body)
+        return str(body).encode()
+
+
+def _plain_response(status: HTTPStatus, body: dict[str, Any]) -> dict[str, Any]:
+    """A response made without the resolver, for requests refused before it runs."""
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps(body),
+    }
 
 
 def _invalid_request(error: RequestValidationError) -> Response[str]:
