@@ -8,6 +8,7 @@ the reverse order, within a few seconds, leaving no process behind.
 import os
 import secrets
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +111,12 @@ class LocalStack:
         for mapping_pollers in pollers:
             mapping_pollers.start()
         self._stoppers.append(lambda: _stop_pollers(pollers))
+        threading.Thread(
+            target=_prewarm_pollers_functions,
+            args=(functions, pollers),
+            name="prewarm",
+            daemon=True,
+        ).start()
         if options.state_file is not None:
             self._write_state(options.state_file, template, endpoints)
 
@@ -141,6 +148,12 @@ class LocalStack:
             ),
         )
         self._stoppers.append(lambda: remove_state(state_file, os.getpid()))
+
+
+def _prewarm_pollers_functions(functions: FunctionRuntime, pollers: list[SqsPollers]) -> None:
+    for mapping_pollers in pollers:
+        pool = functions.pools[mapping_pollers.mapping.function_logical_id]
+        pool.prewarm(mapping_pollers.concurrency)
 
 
 def _stop_pollers(pollers: list[SqsPollers]) -> None:
