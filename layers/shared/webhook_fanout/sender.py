@@ -32,8 +32,9 @@ from webhook_fanout.webhook_store import SendingDetails, WebhookStore
 
 MAX_IN_FLIGHT_PER_INVOCATION = 10
 
-# Time kept back at the end of an invocation for writing requeues and dead letters.
-_SETTLING_RESERVE_SECONDS = 5.0
+# Time kept back at the end of an invocation for writing requeues and dead letters, and
+# then the delivery log (whose writes are bounded at about 2 s).
+_SETTLING_RESERVE_SECONDS = 10.0
 
 
 class Disposition(StrEnum):
