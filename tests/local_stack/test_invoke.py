@@ -78,19 +78,22 @@ def test_every_sample_event_invokes_its_function_against_the_running_stack(stack
     assert json.loads(completed.stdout) is not None
 
 
-def test_an_invocation_uses_the_running_stacks_resources(stack):
-    invoke(
-        "RegisterWebhookFunction", PROJECT_ROOT / "events/register_webhook.json", stack.state_file
-    )
+def test_an_invocation_uses_the_running_stacks_resources(stack, tmp_path):
+    event = json.loads((PROJECT_ROOT / "events/register_webhook.json").read_text())
+    event["body"] = json.dumps({"id": "invoked", "targetUrl": "http://127.0.0.1:8000/ok/x"})
+    event_file = tmp_path / "register.json"
+    event_file.write_text(json.dumps(event))
 
+    completed = invoke("RegisterWebhookFunction", event_file, stack.state_file)
     response = requests.get(
-        f"{stack.url}/webhooks/demo",
+        f"{stack.url}/webhooks/invoked",
         headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
         timeout=10,
     )
 
+    assert json.loads(completed.stdout)["statusCode"] == 201
     assert response.status_code == 200
-    assert response.json()["targetUrl"] == "http://127.0.0.1:8000/ok/demo"
+    assert response.json()["targetUrl"] == "http://127.0.0.1:8000/ok/x"
 
 
 def test_without_a_running_stack_an_invocation_gets_fresh_resources(tmp_path):
