@@ -33,6 +33,8 @@ STOP_TIMEOUT_SECONDS = 5.0
 class DynamoDBLocal:
     # Limitation: DynamoDB Local has no option to choose its listening address, so it
     # listens on every interface of the machine, not only on loopback.
+    # Limitation: if the stack is killed with SIGKILL, the Java process is left running
+    # (function workers notice their parent is gone and exit; Java cannot).
 
     def __init__(self, install_folder: Path = INSTALL_FOLDER) -> None:
         self.install_folder = install_folder

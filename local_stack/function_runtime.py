@@ -10,7 +10,9 @@ from local_stack.sqs_event_source import SqsEventSourceMapping
 from local_stack.worker_pool import FunctionInitError, Invocation, WorkerPool, worker_environment
 
 # Workers of a function without reserved concurrency. Lambda would run a thousand; a
-# laptop has a few cores, and requests beyond this wait for a free worker instead.
+# laptop has a few cores.
+# Limitation: an invocation beyond a function's limit waits for a free worker, where
+# Lambda would throttle it (TooManyRequestsException); only reserved concurrency 0 throttles.
 DEFAULT_FUNCTION_CONCURRENCY = 4
 # Lambda starts an SQS event source without MaximumConcurrency with five pollers.
 DEFAULT_SQS_CONCURRENCY = 5

@@ -80,6 +80,11 @@ def _function_spec(settings: dict[str, Any]) -> FunctionSpec:
     )
 
 
+# Limitation: a function imports its dependencies from the local virtual environment, not
+# from what `sam build` would install from the layer's requirements.txt; a dependency
+# missing there is found only on AWS.
+# Limitation: between invocations a worker is not frozen as a Lambda sandbox is: threads a
+# handler leaves running keep running.
 def _enter_code_folder(spec: FunctionSpec) -> None:
     # `python -m` put the stack's own folder first on sys.path; a function must not see it.
     launch_folder = Path.cwd().resolve()

@@ -33,6 +33,13 @@ def wait_for_posts(receiver, path: str, count: int) -> list:
     return receiver.requests_to(path)
 
 
+def settled_posts(receiver, path: str, count: int) -> list:
+    """The POSTs to `path` once `count` have come and then none for QUIET_SECONDS."""
+    wait_for_posts(receiver, path, count)
+    time.sleep(QUIET_SECONDS)
+    return receiver.requests_to(path)
+
+
 def test_every_target_receives_the_visitors_ip_and_a_timestamp(service, admin, receiver):
     paths = [unique_path("ok") for _ in range(3)]
     for path in paths:
@@ -82,10 +89,9 @@ def test_a_failing_target_is_retried_with_the_same_webhook_id(service, admin, re
     admin.register(receiver.url(path))
 
     trigger(service)
-    posts = wait_for_posts(receiver, path, 3)
-    time.sleep(QUIET_SECONDS)
+    posts = settled_posts(receiver, path, 3)
 
-    assert len(receiver.requests_to(path)) == 3  # two 500s, then delivered
+    assert len(posts) == 3  # two 500s, then delivered
     assert len({post.header("webhook-id") for post in posts}) == 1
     assert all(later.received_at > earlier.received_at for earlier, later in pairwise(posts))
 
@@ -95,10 +101,8 @@ def test_a_target_that_always_fails_gets_exactly_max_attempts(service, admin, re
     admin.register(receiver.url(path))
 
     trigger(service)
-    wait_for_posts(receiver, path, MAX_ATTEMPTS)
-    time.sleep(QUIET_SECONDS)
+    posts = settled_posts(receiver, path, MAX_ATTEMPTS)
 
-    posts = receiver.requests_to(path)
     assert len(posts) == MAX_ATTEMPTS
     assert len({post.header("webhook-id") for post in posts}) == 1
 
@@ -108,10 +112,8 @@ def test_a_redirect_is_a_failure_and_is_not_followed(service, admin, receiver):
     admin.register(receiver.url(path))
 
     trigger(service)
-    wait_for_posts(receiver, path, MAX_ATTEMPTS)
-    time.sleep(QUIET_SECONDS)
 
-    assert len(receiver.requests_to(path)) == MAX_ATTEMPTS
+    assert len(settled_posts(receiver, path, MAX_ATTEMPTS)) == MAX_ATTEMPTS
     assert receiver.requests_to(path.replace("/redirect/", "/redirect-target/")) == []
 
 

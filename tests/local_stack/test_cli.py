@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -154,7 +155,9 @@ def test_the_stack_prints_one_ready_line_and_stops_cleanly(tmp_path, signal_numb
     workers = child_pids(stack.process.pid)
     state_written = stack.state_file.exists()
 
+    stop_started = time.monotonic()
     exit_status = stack.stop(signal_number)
+    stop_seconds = time.monotonic() - stop_started
 
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", stack.url)
     assert sum(line.startswith("API listening on ") for line in stack.lines) == 1
@@ -162,6 +165,7 @@ def test_the_stack_prints_one_ready_line_and_stops_cleanly(tmp_path, signal_numb
     assert state_written
     assert not stack.state_file.exists()
     assert exit_status == 0
+    assert stop_seconds < 15  # "within a few seconds", generously for a busy machine
     assert len(workers) == 7  # one warm worker per function of the fixture template
     assert all(gone(pid) for pid in workers)
 
