@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -70,9 +71,22 @@ def stack(tmp_path_factory):
     process.stop()
 
 
+@pytest.fixture(scope="module")
+def sample_invocations(stack) -> dict[Path, subprocess.CompletedProcess[str]]:
+    """Every sample event invoked once; four at a time, each command being a process."""
+
+    def run(event: Path) -> subprocess.CompletedProcess[str]:
+        return invoke(function_for(json.loads(event.read_text())), event, stack.state_file)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip(EVENTS, pool.map(run, EVENTS), strict=True))
+
+
 @pytest.mark.parametrize("event", EVENTS, ids=[path.stem for path in EVENTS])
-def test_every_sample_event_invokes_its_function_against_the_running_stack(stack, event):
-    completed = invoke(function_for(json.loads(event.read_text())), event, stack.state_file)
+def test_every_sample_event_invokes_its_function_against_the_running_stack(
+    sample_invocations, event
+):
+    completed = sample_invocations[event]
 
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout) is not None
