@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from local_stack.functions import function_ids_by_reference
 from local_stack.template import StackTemplate, TemplateError
 
 DEFAULT_ROUTE = "$default"
@@ -91,7 +92,7 @@ class HttpApiConfig:
 
 def http_api_config(template: StackTemplate) -> HttpApiConfig:
     _refuse_rest_apis(template)
-    functions = _function_ids_by_arn(template)
+    functions = function_ids_by_reference(template)
     routes: dict[str, Route] = {}
     for api_id, api in template.resources_of_type("AWS::ApiGatewayV2::Api").items():
         body = api.get("Properties", {}).get("Body")
@@ -123,13 +124,6 @@ def _refuse_rest_apis(template: StackTemplate) -> None:
             f"{logical_id}: REST APIs (AWS::Serverless::Api) are not supported by the local "
             "stack; use AWS::Serverless::HttpApi"
         )
-
-
-def _function_ids_by_arn(template: StackTemplate) -> dict[str, str]:
-    return {
-        template.resolve({"Fn::GetAtt": [logical_id, "Arn"]}): logical_id
-        for logical_id in template.resources_of_type("AWS::Lambda::Function")
-    }
 
 
 def _function_of_uri(

@@ -56,6 +56,15 @@ def function_specs(template: StackTemplate) -> dict[str, FunctionSpec]:
     return specs
 
 
+def function_ids_by_reference(template: StackTemplate) -> dict[str, str]:
+    """Logical ids by what may name a function elsewhere: its name (Ref) or ARN (GetAtt)."""
+    references = {}
+    for logical_id in template.resources_of_type("AWS::Lambda::Function"):
+        references[str(template.resolve({"Ref": logical_id}))] = logical_id
+        references[str(template.resolve({"Fn::GetAtt": [logical_id, "Arn"]}))] = logical_id
+    return references
+
+
 def _code_path(template: StackTemplate, logical_id: str, code: dict[str, Any]) -> Path:
     # load_template replaced each local folder by s3://local-code/<LogicalId>.zip.
     source_id = str(code.get("S3Key", "")).removesuffix(".zip")

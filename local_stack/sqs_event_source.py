@@ -27,6 +27,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from local_stack.functions import function_ids_by_reference
 from local_stack.invocation_log import InvocationLog
 from local_stack.template import LOCAL_REGION, StackTemplate, TemplateError
 from local_stack.worker_pool import Invocation
@@ -55,7 +56,7 @@ class SqsEventSourceMapping:
 
 def sqs_event_source_mappings(template: StackTemplate) -> list[SqsEventSourceMapping]:
     """Every AWS::Lambda::EventSourceMapping; the template's queues must be provisioned."""
-    functions = _function_ids_by_reference(template)
+    functions = function_ids_by_reference(template)
     queues = {
         arn: logical_id
         for (logical_id, attribute), arn in template.attributes.items()
@@ -95,15 +96,6 @@ def sqs_event_source_mappings(template: StackTemplate) -> list[SqsEventSourceMap
             )
         )
     return mappings
-
-
-def _function_ids_by_reference(template: StackTemplate) -> dict[str, str]:
-    # FunctionName may be the function's name (a Ref) or its ARN (a GetAtt).
-    references = {}
-    for logical_id in template.resources_of_type("AWS::Lambda::Function"):
-        references[str(template.resolve({"Ref": logical_id}))] = logical_id
-        references[str(template.resolve({"Fn::GetAtt": [logical_id, "Arn"]}))] = logical_id
-    return references
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
