@@ -9,23 +9,14 @@ requeued message holds only the targets that failed, and a replayed one resets i
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
+
+from webhook_fanout.models import CamelCaseModel
 
 MAX_TARGETS_PER_MESSAGE = 10
 
 
-class _QueueModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_alias=True,
-        validate_by_name=True,
-        serialize_by_alias=True,
-        frozen=True,
-    )
-
-
-class DeliveryTarget(_QueueModel):
+class DeliveryTarget(CamelCaseModel):
     delivery_id: str = Field(description="Sent as webhook-id; the same on every retry.")
     webhook_id: str
     target_url: str = Field(description="The URL when queued; the sender uses the current one.")
@@ -33,7 +24,7 @@ class DeliveryTarget(_QueueModel):
     last_error: str | None = None
 
 
-class DeliveryMessage(_QueueModel):
+class DeliveryMessage(CamelCaseModel):
     trigger_id: str
     ip_address: str
     targets: tuple[DeliveryTarget, ...] = Field(min_length=1, max_length=MAX_TARGETS_PER_MESSAGE)

@@ -43,7 +43,10 @@ class ApiRequest(BaseModel):
     )
 
 
-class ApiResponse(BaseModel):
+class CamelCaseModel(BaseModel):
+    """Written as JSON in camelCase, as the contract names fields; built in code by the
+    Python names. Responses and queue messages use it."""
+
     model_config = ConfigDict(
         alias_generator=to_camel,
         validate_by_alias=True,
@@ -51,6 +54,10 @@ class ApiResponse(BaseModel):
         serialize_by_alias=True,
         frozen=True,
     )
+
+
+class ApiResponse(CamelCaseModel):
+    """A response body of the HTTP API."""
 
 
 class RegisterWebhookRequest(ApiRequest):
