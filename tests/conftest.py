@@ -65,3 +65,19 @@ def make_stack(aws_endpoint: str) -> StackFactory:
 @pytest.fixture
 def stack(make_stack: StackFactory) -> InProcessStack:
     return make_stack()
+
+
+_FAULT_REPORTS: list[str] = []
+
+
+@pytest.fixture
+def report() -> Callable[[str], None]:
+    """Add a line to the "figures" section printed at the end of the test run."""
+    return _FAULT_REPORTS.append
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _FAULT_REPORTS:
+        terminalreporter.section("figures")
+        for line in _FAULT_REPORTS:
+            terminalreporter.write_line(line)

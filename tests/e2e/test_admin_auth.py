@@ -24,6 +24,11 @@ ADMIN_ROUTES = [
     ("GET", "/webhooks/{id}", None),
     ("PUT", "/webhooks/{id}", {"newTargetUrl": "https://example.org/changed"}),
     ("DELETE", "/webhooks/{id}", None),
+    ("POST", "/webhooks/{id}/secret/rotate", None),
+    ("GET", "/webhooks/{id}/deliveries", None),
+    ("GET", "/triggers/00000000-0000-4000-8000-000000000000", None),
+    ("GET", "/dead-letters", None),
+    ("POST", "/dead-letters/replay", {}),
 ]
 
 

@@ -39,7 +39,7 @@ class RandomFaults:
 
 
 @pytest.mark.slow
-def test_every_target_ends_delivered_or_dead_lettered(make_stack):
+def test_every_target_ends_delivered_or_dead_lettered(make_stack, report):
     stack = make_stack(
         MaxAttempts=MAX_ATTEMPTS,
         RetryDelaysSeconds="0",
@@ -72,14 +72,14 @@ def test_every_target_ends_delivered_or_dead_lettered(make_stack):
         for webhook_id, path in paths.items()
         if faults.replies[path].count(200) > 1
     }
-    print(
-        f"\n{len(delivered_ids)} delivered, {len(dead_ids)} dead-lettered, "
+    report(
+        f"random faults: {len(delivered_ids)} delivered, {len(dead_ids)} dead-lettered, "
         f"{sum(len(replies) for replies in faults.replies.values())} POSTs, "
         f"{len(duplicates)} targets with duplicate deliveries"
     )
 
     overlap = set(delivered_ids) & set(dead_ids)
-    print(f"{len(overlap)} dead-lettered targets had also answered 200 once")
+    report(f"random faults: {len(overlap)} dead-lettered targets had also answered 200 once")
     assert len(dead_ids) == len(set(dead_ids)), "a target was dead-lettered twice"
     assert set(delivered_ids) | set(dead_ids) == set(paths), "a target went missing"
     for target in dead:
@@ -91,7 +91,7 @@ def test_every_target_ends_delivered_or_dead_lettered(make_stack):
 
 
 @pytest.mark.slow
-def test_a_sender_crashing_midway_through_an_invocation_loses_nothing(make_stack):
+def test_a_sender_crashing_midway_through_an_invocation_loses_nothing(make_stack, report):
     stack = make_stack(
         MaxAttempts=MAX_ATTEMPTS,
         RetryDelaysSeconds="0",
@@ -135,8 +135,8 @@ def test_a_sender_crashing_midway_through_an_invocation_loses_nothing(make_stack
         webhook_id for webhook_id, path in paths.items() if 200 in faults.replies[path]
     }
     duplicates = sum(1 for path in paths.values() if faults.replies[path].count(200) > 1)
-    print(
-        f"\ncrash in a batch of {calls[2]} targets: {len(delivered_ids)} delivered, "
+    report(
+        f"sender crash in a batch of {calls[2]} targets: {len(delivered_ids)} delivered, "
         f"{len(dead_ids)} dead-lettered, {duplicates} targets received a duplicate"
     )
 
