@@ -17,11 +17,20 @@ help:
 	@echo "make build      sam build;  make deploy: sam deploy --guided"
 	@echo "make bench      the benchmarks in bench/, figures printed and saved as JSON"
 
+# Two makes started at once (make run and make test in two terminals) must not build the
+# environment over each other: the second waits for the first, then finds it up to date.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	@until mkdir .venv.lock 2>/dev/null; do \
+		echo "waiting for another make to finish installing (or remove .venv.lock)"; sleep 3; \
+	done; \
+	trap 'rmdir .venv.lock' EXIT; \
+	if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ]; then \
+		echo "installing into $(VENV)"; \
+		$(PYTHON) -m venv $(VENV) && \
+		$(BIN)/pip install --quiet --upgrade pip && \
+		$(BIN)/pip install --quiet -e ".[dev]" && \
+		touch $(STAMP); \
+	fi
 
 install: $(STAMP)
 
@@ -33,8 +42,9 @@ invoke: $(STAMP)
 		{ echo "usage: make invoke FUNCTION=TriggerFunction EVENT=events/action.json"; exit 2; }
 	$(BIN)/python -m local_stack invoke $(FUNCTION) --event $(EVENT) $(ARGS)
 
-receiver: $(STAMP)
-	$(BIN)/python -m local_stack.receiver $(ARGS)
+# The receiver needs only the standard library, so it starts without the environment.
+receiver:
+	$(PYTHON) -m local_stack.receiver $(ARGS)
 
 test: lint
 	$(BIN)/pytest
