@@ -7,11 +7,11 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from webhook_fanout import aws_clients
 from webhook_fanout.delivery_log import DeliveryLogStore
 from webhook_fanout.delivery_queue import QueueWriter
-from webhook_fanout.delivery_recording import record_trigger
 from webhook_fanout.fan_out import fan_out
 from webhook_fanout.http_api import create_resolver, documented, lambda_handler_for
 from webhook_fanout.models import TriggerAccepted, TriggerIncomplete
 from webhook_fanout.settings import TriggerSettings, load_settings
+from webhook_fanout.trigger_recording import record_trigger
 from webhook_fanout.webhook_store import WebhookStore
 
 settings = load_settings(TriggerSettings)

@@ -1,4 +1,4 @@
-"""What the sender and the trigger tell the delivery log and CloudWatch (as EMF metrics).
+"""What the sender tells the delivery log and CloudWatch (as EMF metrics).
 
 The sender's recorders run after a batch is settled and never raise: if recording could
 fail a batch, SQS would deliver its messages again and their targets would be POSTed
@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from webhook_fanout.delivery_log import DeliveryLogStore, iso_time
-from webhook_fanout.fan_out import FanOutResult
 from webhook_fanout.models import DeliveryLogEntry, DeliveryOutcome
 from webhook_fanout.observability import logger, tracer
 from webhook_fanout.sender import Disposition, TargetResult
@@ -127,22 +126,3 @@ class DeliveryMetricsRecorder:
                 metrics.flush_metrics()
         except Exception:
             logger.exception("delivery metrics not emitted", targets=len(results))
-
-
-def record_trigger(store: DeliveryLogStore, result: FanOutResult, triggered_at: float) -> None:
-    """Store how many targets one GET /action queued, and emit it as a metric.
-
-    Never raises: the targets are queued and will be sent whether or not this is stored;
-    without it GET /triggers/{triggerId} answers 404.
-    """
-    try:
-        metrics = EphemeralMetrics()
-        metrics.add_metric("TargetsQueued", MetricUnit.Count, result.queued)
-        metrics.flush_metrics()
-    except Exception:
-        logger.exception("trigger metrics not emitted", trigger_id=result.trigger_id)
-    try:
-        store.put_trigger(result.trigger_id, result.queued, triggered_at)
-    except Exception:
-        # Limitation: the deliveries are logged, but the trigger has no summary (404).
-        logger.exception("trigger not recorded in the delivery log", trigger_id=result.trigger_id)
