@@ -1,79 +1,116 @@
-"""Fan-out through the whole local stack, against a plain thread pool posting directly.
+"""Fan-out through the whole local stack, against the machine's limit and the naive approach.
 
-Starts `python -m local_stack` and a receiver that answers every POST after 50 ms, each
-in its own process on loopback. For each target count it registers that many webhooks
-(through the admin API), then measures:
+Starts `python -m local_stack` (SenderConcurrency 10) and bench.delayed_receiver, each in a
+process of its own on loopback, registers the targets through the admin API, and then,
+for each scenario, runs these three in turn, `runs` times over:
 
-- pool: a ThreadPoolExecutor with as many threads as the sender may have POSTs in flight
-  (SenderConcurrency x 10) posting one request per target, from start to last arrival;
-- stack: GET /action until the last target's POST has arrived at the receiver.
+- limit: a thread pool with 100 POSTs in flight posting to every target directly;
+- naive: lockstep batches of 10 behind 10 workers (bench/baselines.py has the model);
+- stack: GET /action until the last target has had its answer.
 
-Target of issue 4: for 1,000 targets, stack within 3 times pool. Prints both times and
-their ratio per count, then the figures as JSON.
+Scenarios: `even`, every target answers in 50 ms; `uneven`, the same but 10% of the
+targets (drawn with a fixed seed) answer in 2 s. Each figure is the median of the runs;
+the ratios are stack over limit and stack over naive.
 
-    .venv/bin/python -m bench.local_stack_throughput [--targets 1000 10000]
+While it runs it also records, for the stack: the timeline of each fan-out from the
+stack's invocation log (trigger, first and last sender invocation, messages per
+invocation); the CPU seconds each kind of process used; the peak RSS of the stack's
+whole process tree (sampled every 100 ms) and each sender worker's own peak (VmHWM).
+
+    .venv/bin/python -m bench.local_stack_throughput [--targets 1000] [--runs 3]
 """
 
 import argparse
 import json
+import math
+import random
 import secrets
-import subprocess
-import sys
+import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from local_stack.template import PROJECT_ROOT
+from bench.baselines import lockstep_seconds, thread_pool_seconds
+from bench.delayed_receiver import DelayedReceiver
+from bench.process_tree import (
+    ProcessTreeSampler,
+    ProcessUsage,
+    cpu_seconds_by_label,
+    tree_pss_bytes,
+    tree_usage,
+    usage,
+)
+from bench.support import median
 from tests.support.local_stack_process import LocalStackProcess
 
 RECEIVER_DELAY_MS = 50
+SLOW_DELAY_MS = 2000
+SLOW_FRACTION = 0.1
+SLOW_TARGETS_SEED = 7
 SENDER_CONCURRENCY = 10
 POSTS_PER_SENDER = 10
+TARGETS_PER_MESSAGE = 10
 REGISTRATION_THREADS = 8
+STACK_PREFIX = "/stack/targets"
 # Admin routes are throttled to 50 a second by default; registering thousands would
 # measure the throttle. Functions log at WARNING, so that logging does not take the CPU.
 STACK_ARGUMENTS = [
+    "--log-format",
+    "json",
     "--parameter-overrides",
     f"SenderConcurrency={SENDER_CONCURRENCY}",
     "AdminThrottleRateLimit=100000",
     "AdminThrottleBurstLimit=100000",
 ]
 ENV_VARS = {"Parameters": {"POWERTOOLS_LOG_LEVEL": "WARNING"}}
+SCENARIOS = {"even": 0.0, "uneven": SLOW_FRACTION}
+_MEBIBYTE = 1024 * 1024
 
 
-class Receiver:
-    """bench.delayed_receiver in a subprocess."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.delayed_receiver", f"--delay-ms={RECEIVER_DELAY_MS}"],
-            cwd=PROJECT_ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        self.url = self.process.stdout.readline().strip().removeprefix("listening on ")
-
-    def count(self, prefix: str) -> int:
-        answer = requests.get(f"{self.url}/count", params={"prefix": prefix}, timeout=30)
-        return int(answer.json()["count"])
-
-    def arrival_of(self, prefix: str, count: int) -> float:
-        """When the `count`-th POST under `prefix` arrived (waits for it)."""
-        answer = requests.get(
-            f"{self.url}/wait", params={"prefix": prefix, "count": count}, timeout=1000
-        )
-        answer.raise_for_status()
-        return float(answer.json()["arrivedAt"])
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
+def measure(targets: int, runs: int, work_folder: Path) -> dict[str, Any]:
+    receiver = DelayedReceiver(RECEIVER_DELAY_MS)
+    token = secrets.token_urlsafe(24)
+    env_vars = work_folder / "env.json"
+    env_vars.write_text(json.dumps(ENV_VARS))
+    stack = LocalStackProcess(
+        [*STACK_ARGUMENTS, "--env-vars", str(env_vars)], work_folder, {"ADMIN_TOKEN": token}
+    )
+    try:
+        stack.start()
+        _wait_for_sender_workers(stack.process.pid)
+        register(stack.url, token, [receiver.target_url(STACK_PREFIX, n) for n in range(targets)])
+        idle = tree_usage(stack.process.pid)
+        idle_pss_bytes = tree_pss_bytes(stack.process.pid)
+        with ProcessTreeSampler(stack.process.pid) as sampler:
+            scenarios = {
+                name: _run_scenario(receiver, stack, targets, runs, name, slow_fraction)
+                for name, slow_fraction in SCENARIOS.items()
+            }
+        busy = tree_usage(stack.process.pid)
+        busy_pss_bytes = tree_pss_bytes(stack.process.pid)
+    finally:
+        stack.stop()
+        receiver.stop()
+    return {
+        "targets": targets,
+        "runs": runs,
+        "receiver_delay_ms": RECEIVER_DELAY_MS,
+        "sender_concurrency": SENDER_CONCURRENCY,
+        "posts_in_flight": SENDER_CONCURRENCY * POSTS_PER_SENDER,
+        "scenarios": scenarios,
+        "memory": _memory(idle, busy, sampler.peak_rss_bytes)
+        | {
+            "tree_idle_pss_mib": round(idle_pss_bytes / _MEBIBYTE, 1),
+            "tree_after_pss_mib": round(busy_pss_bytes / _MEBIBYTE, 1),
+        },
+    }
 
 
 def register(stack_url: str, token: str, target_urls: list[str]) -> None:
@@ -90,87 +127,181 @@ def register(stack_url: str, token: str, target_urls: list[str]) -> None:
         list(pool.map(post, target_urls))
 
 
-def pool_seconds(receiver: Receiver, targets: int, run: str) -> float:
-    """A thread pool of the sender's total concurrency posting to every target once."""
-    prefix = f"/pool-{run}"
-    local = threading.local()
-    body = {"ipAddress": "127.0.0.1", "timestamp": int(time.time())}
+def _run_scenario(
+    receiver: DelayedReceiver,
+    stack: LocalStackProcess,
+    targets: int,
+    runs: int,
+    name: str,
+    slow_fraction: float,
+) -> dict[str, Any]:
+    slow = random.Random(SLOW_TARGETS_SEED).sample(range(targets), round(targets * slow_fraction))
+    receiver.set_slow_targets(slow, SLOW_DELAY_MS)
+    in_flight = SENDER_CONCURRENCY * POSTS_PER_SENDER
+    results: list[dict[str, Any]] = []
+    for run in range(runs):
+        prefix = f"/{name}-{run}"
+        limit = _with_cpu(
+            receiver,
+            None,
+            lambda p=prefix: thread_pool_seconds(receiver, targets, f"{p}-limit", in_flight),
+        )
+        naive = _with_cpu(
+            receiver,
+            None,
+            lambda p=prefix: lockstep_seconds(receiver, targets, f"{p}-naive", SENDER_CONCURRENCY),
+        )
+        fan_out = _with_cpu(receiver, stack, lambda: _stack_fan_out(receiver, stack, targets))
+        results.append({"limit": limit, "naive": naive, "stack": fan_out})
+        print(_run_summary(name, run, results[-1]), flush=True)
+    limit_seconds = median([r["limit"]["seconds"] for r in results])
+    naive_seconds = median([r["naive"]["seconds"] for r in results])
+    stack_seconds = median([r["stack"]["seconds"] for r in results])
+    return {
+        "slow_targets": len(slow),
+        "slow_delay_ms": SLOW_DELAY_MS if slow else None,
+        "limit_seconds": round(limit_seconds, 2),
+        "naive_seconds": round(naive_seconds, 2),
+        "stack_seconds": round(stack_seconds, 2),
+        "stack_to_limit": round(stack_seconds / limit_seconds, 2),
+        "stack_to_naive": round(stack_seconds / naive_seconds, 2),
+        "action_seconds": round(median([r["stack"]["action_seconds"] for r in results]), 2),
+        "runs": results,
+    }
 
-    def post(index: int) -> None:
-        if not hasattr(local, "session"):
-            local.session = requests.Session()
-        local.session.post(f"{receiver.url}{prefix}/{index}", json=body, timeout=30)
 
+def _stack_fan_out(
+    receiver: DelayedReceiver, stack: LocalStackProcess, targets: int
+) -> dict[str, Any]:
+    """GET /action until the last target had its answer, and the stack's own timeline."""
+    delivered_before = receiver.count(STACK_PREFIX)
+    lines_before = len(stack.lines)
     started = time.time()
-    with ThreadPoolExecutor(SENDER_CONCURRENCY * POSTS_PER_SENDER) as pool:
-        list(pool.map(post, range(targets)))
-    return receiver.arrival_of(prefix, targets) - started
-
-
-def stack_seconds(receiver: Receiver, stack_url: str, targets: int) -> tuple[float, float]:
-    """GET /action until the last target received its POST; and /action's own time."""
-    delivered_before = receiver.count("/stack/targets")
-    started = time.time()
-    answer = requests.get(f"{stack_url}/action", timeout=60)
+    answer = requests.get(f"{stack.url}/action", timeout=60)
     answered = time.time()
     assert answer.status_code == 202, answer.text
     assert answer.json()["queued"] == targets, answer.json()
-    last_arrival = receiver.arrival_of("/stack/targets", delivered_before + targets)
-    return last_arrival - started, answered - started
+    last_answer = receiver.answered_by(STACK_PREFIX, delivered_before + targets)
+    messages = math.ceil(targets / TARGETS_PER_MESSAGE)
+    invocations = _invocations_settled(stack, lines_before, messages)
+    return {
+        "seconds": last_answer - started,
+        "action_seconds": answered - started,
+        **_timeline(invocations, started),
+    }
 
 
-def measure(target_counts: list[int], work_folder: Path) -> list[dict[str, Any]]:
-    receiver = Receiver()
-    token = secrets.token_urlsafe(24)
-    env_vars = work_folder / "env.json"
-    env_vars.write_text(json.dumps(ENV_VARS))
-    stack = LocalStackProcess(
-        [*STACK_ARGUMENTS, "--env-vars", str(env_vars)], work_folder, {"ADMIN_TOKEN": token}
-    )
-    figures = []
-    try:
-        stack.start()
-        registered = 0
-        for targets in sorted(target_counts):
-            urls = [f"{receiver.url}/stack/targets/{n}" for n in range(registered, targets)]
-            register(stack.url, token, urls)
-            registered = targets
-            direct = pool_seconds(receiver, targets, run=str(targets))
-            through_stack, action_seconds = stack_seconds(receiver, stack.url, targets)
-            figures.append(
-                {
-                    "targets": targets,
-                    "receiver_delay_ms": RECEIVER_DELAY_MS,
-                    "concurrency": SENDER_CONCURRENCY * POSTS_PER_SENDER,
-                    "pool_seconds": round(direct, 2),
-                    "stack_seconds": round(through_stack, 2),
-                    "action_answer_seconds": round(action_seconds, 2),
-                    "ratio": round(through_stack / direct, 2),
-                }
-            )
-            print(_summary(figures[-1]), flush=True)
-    finally:
-        stack.stop()
-        receiver.stop()
-    return figures
+def _invocations_settled(
+    stack: LocalStackProcess, first_line: int, messages: int, timeout_seconds: float = 120
+) -> list[dict[str, Any]]:
+    """The invocation log's records from `first_line` on, once senders took `messages`."""
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        records = [json.loads(line) for line in stack.lines[first_line:] if line.startswith("{")]
+        taken = sum(r.get("messages", 0) for r in records if r["function"] == "SenderFunction")
+        if taken >= messages or time.monotonic() > deadline:
+            return records
+        time.sleep(0.05)
 
 
-def _summary(figure: dict[str, Any]) -> str:
+def _timeline(records: list[dict[str, Any]], started: float) -> dict[str, Any]:
+    """Seconds after GET /action was sent; the log stamps an invocation when it ends."""
+    senders = [r for r in records if r["function"] == "SenderFunction"]
+    trigger = next(r for r in records if r["function"] == "TriggerFunction")
+    ends = [_epoch(r["time"]) - started for r in senders]
+    starts = [end - r["durationMs"] / 1000 for end, r in zip(ends, senders, strict=True)]
+    per_message_ms = [r["durationMs"] / r["messages"] for r in senders if r["messages"]]
+    return {
+        "trigger_ms": trigger["durationMs"],
+        "first_sender_start_seconds": round(min(starts), 3),
+        "last_sender_end_seconds": round(max(ends), 3),
+        "sender_invocations": len(senders),
+        "messages_per_invocation": sorted(r["messages"] for r in senders),
+        "sender_median_ms": round(statistics.median(r["durationMs"] for r in senders), 1),
+        "sender_max_ms": max(r["durationMs"] for r in senders),
+        "sender_ms_per_message": round(statistics.median(per_message_ms), 1),
+        "failed_messages": sum(r.get("failedMessages", 0) for r in senders),
+    }
+
+
+def _with_cpu(
+    receiver: DelayedReceiver,
+    stack: LocalStackProcess | None,
+    run: Callable[[], float | dict[str, Any]],
+) -> dict[str, Any]:
+    """Run one fan-out; adds the CPU seconds of this process, the receiver and the stack."""
+    receiver_before = usage(receiver.pid)
+    stack_before = cpu_seconds_by_label(tree_usage(stack.process.pid)) if stack else {}
+    bench_before = time.process_time()
+    outcome = run()
+    bench_cpu = time.process_time() - bench_before
+    receiver_after = usage(receiver.pid)
+    result = outcome if isinstance(outcome, dict) else {"seconds": outcome}
+    result["seconds"] = round(result["seconds"], 3)
+    cpu = {"bench": bench_cpu}
+    if receiver_before and receiver_after:
+        cpu["receiver"] = receiver_after.cpu_seconds - receiver_before.cpu_seconds
+    if stack is not None:
+        stack_after = cpu_seconds_by_label(tree_usage(stack.process.pid))
+        for label, seconds in stack_after.items():
+            cpu[label] = seconds - stack_before.get(label, 0.0)
+    result["cpu_seconds"] = {label: round(s, 2) for label, s in cpu.items() if s > 0}
+    return result
+
+
+def _memory(
+    idle: list[ProcessUsage], busy: list[ProcessUsage], tree_peak_bytes: int
+) -> dict[str, Any]:
+    mebibyte = _MEBIBYTE
+    idle_senders = {p.pid: p for p in idle if p.label == "SenderFunction"}
+    busy_senders = [p for p in busy if p.label == "SenderFunction"]
+    stack_process = next(p for p in busy if p.label == "local_stack")
+    return {
+        "tree_idle_rss_mib": round(sum(p.rss_bytes for p in idle) / mebibyte, 1),
+        "tree_peak_rss_mib": round(tree_peak_bytes / mebibyte, 1),
+        "processes": len(busy),
+        "stack_process_peak_rss_mib": round(stack_process.peak_rss_bytes / mebibyte, 1),
+        "sender_worker_idle_rss_mib": round(
+            median([p.rss_bytes for p in idle_senders.values()]) / mebibyte, 1
+        ),
+        "sender_worker_peak_rss_mib": round(
+            max(p.peak_rss_bytes for p in busy_senders) / mebibyte, 1
+        ),
+    }
+
+
+def _wait_for_sender_workers(stack_pid: int, timeout_seconds: float = 180) -> None:
+    """The stack warms its senders in the background; measuring starts once all are up."""
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        workers = [p for p in tree_usage(stack_pid) if p.label == "SenderFunction"]
+        if len(workers) >= SENDER_CONCURRENCY:
+            return
+        time.sleep(0.5)
+    raise TimeoutError("the stack did not start its sender workers")
+
+
+def _epoch(stamp: str) -> float:
+    return datetime.fromisoformat(stamp).timestamp()
+
+
+def _run_summary(name: str, run: int, result: dict[str, Any]) -> str:
+    stack = result["stack"]
     return (
-        f"{figure['targets']:>6} targets x {figure['receiver_delay_ms']} ms,"
-        f" {figure['concurrency']} in flight: pool {figure['pool_seconds']:.2f} s,"
-        f" local stack {figure['stack_seconds']:.2f} s (GET /action answered in"
-        f" {figure['action_answer_seconds']:.2f} s), ratio {figure['ratio']:.2f}"
-        f" (target for 1,000: <= 3)"
+        f"{name} run {run + 1}: limit {result['limit']['seconds']:.2f} s,"
+        f" naive {result['naive']['seconds']:.2f} s, stack {stack['seconds']:.2f} s"
+        f" (GET /action {stack['action_seconds']:.2f} s, {stack['sender_invocations']}"
+        f" sender invocations, last ended at {stack['last_sender_end_seconds']:.2f} s)"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--targets", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--targets", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as work_folder:
-        figures = measure(options.targets, Path(work_folder))
+        figures = measure(options.targets, options.runs, Path(work_folder))
     print(json.dumps(figures))
 
 
