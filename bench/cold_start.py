@@ -42,6 +42,9 @@ from local_stack.functions import FunctionSpec
 from local_stack.template import PROJECT_ROOT, TEMPLATE_PATH
 from local_stack.worker_pool import worker_environment
 
+# Limitation: imports run on this machine's Python (3.11, x86_64) from the development
+# environment's packages, not on Lambda's 3.12 on arm64 from the built layer, whose native
+# modules (pydantic_core and others) are built for arm64 and do not load here.
 AS_BUILT_FUNCTIONS = ("SenderFunction", "TriggerFunction")
 SAM_BUILD_TIMEOUT_SECONDS = 900
 _MEBIBYTE = 1024 * 1024

@@ -41,7 +41,8 @@ TARGETS_PER_MESSAGE = 10
 MESSAGES_PER_INVOCATION = 10
 # The share of deliveries whose first attempt fails and whose second succeeds.
 RETRIED_FRACTION = 0.05
-# Lambda's own START, END and REPORT lines per invocation; an estimate, not measured here.
+# Limitation: Lambda's own START, END and REPORT lines per invocation are estimated, not
+# measured (nothing here runs on Lambda).
 PLATFORM_LOG_BYTES_PER_INVOCATION = 300
 
 PRICES = {

@@ -32,6 +32,9 @@ WAIT_TIMEOUT_SECONDS = 300.0
 class ArrivalLog:
     """When each POST arrived and when it was answered, per path prefix."""
 
+    # Limitation: an answer's time is its arrival plus the delay chosen for it; the few
+    # milliseconds the server then takes to write the answer are not counted.
+
     def __init__(self, delay_seconds: float) -> None:
         self.delay_seconds = delay_seconds
         self.slow_indices: frozenset[str] = frozenset()

@@ -70,6 +70,9 @@ STACK_ARGUMENTS = [
     "AdminThrottleBurstLimit=100000",
 ]
 ENV_VARS = {"Parameters": {"POWERTOOLS_LOG_LEVEL": "WARNING"}}
+# Limitation: the stack, the receiver and the comparisons share this machine's cores; on
+# two cores the stack's fan-out is bound by CPU (its figures say how much each process
+# used), where on AWS each sender invocation has a CPU share of its own.
 SCENARIOS = {"even": 0.0, "uneven": SLOW_FRACTION}
 _MEBIBYTE = 1024 * 1024
 
