@@ -19,6 +19,11 @@ on 2026-12-03 through secondary pages that quote AWS's tables (the dates are the
   writes 1 KB, and each global secondary index the item lands in costs its own write; a
   strongly consistent read unit reads 4 KB. aws.amazon.com/dynamodb/pricing/on-demand/;
   airbyte.com/data-engineering-resources/dynamodb-pricing (July 2025).
+- DynamoDB storage: $0.25 per GB-month (aws.amazon.com/dynamodb/pricing/), each item and
+  each index entry counting 100 bytes more than its attributes (docs.aws.amazon.com/
+  amazondynamodb/latest/developerguide/CapacityUnitCalculations.html); point-in-time
+  recovery $0.20 per GB-month of the table, its global indexes not included (finops.com.py/
+  services/dynamodb/backups, and the developer guide's Point-in-time-recovery page).
 - API Gateway, HTTP API: $1.00 per million requests (first 300 million).
   aws.amazon.com/api-gateway/pricing/; awsforengineers.com/blog/aws-api-gateway-pricing-
   explained (May 2025).
@@ -37,6 +42,8 @@ DELIVERIES = 1_000_000
 DYNAMODB_PAGE_BYTES = 1024 * 1024
 DYNAMODB_READ_UNIT_BYTES = 4 * 1024
 DYNAMODB_WRITE_UNIT_BYTES = 1024
+DYNAMODB_ITEM_OVERHEAD_BYTES = 100
+DAYS_PER_MONTH = 365 / 12
 TARGETS_PER_MESSAGE = 10
 MESSAGES_PER_INVOCATION = 10
 # The share of deliveries whose first attempt fails and whose second succeeds.
@@ -51,6 +58,8 @@ PRICES = {
     "sqs_request": 0.40 / 1e6,
     "dynamodb_write_unit": 0.625 / 1e6,
     "dynamodb_read_unit": 0.125 / 1e6,
+    "dynamodb_storage_gb_month": 0.25,
+    "dynamodb_backup_gb_month": 0.20,
     "http_api_request": 1.00 / 1e6,
     "logs_ingested_gb": 0.50,
     "xray_trace": 5.00 / 1e6,
@@ -100,6 +109,8 @@ class StackSettings:
     sender_memory_gb: float
     trigger_memory_gb: float
     delivery_log_indexes: int
+    delivery_log_retention_days: int
+    delivery_log_backed_up: bool
 
     @classmethod
     def from_template(cls) -> "StackSettings":
@@ -111,10 +122,13 @@ class StackSettings:
             return int(template.resolve(properties["MemorySize"])) / 1024
 
         table = template.resources["DeliveryLogTable"]["Properties"]
+        recovery = table.get("PointInTimeRecoverySpecification", {})
         return cls(
             sender_memory_gb=memory_gb("SenderFunction"),
             trigger_memory_gb=memory_gb("TriggerFunction"),
             delivery_log_indexes=len(table.get("GlobalSecondaryIndexes", [])),
+            delivery_log_retention_days=int(template.parameters["DeliveryLogRetentionDays"]),
+            delivery_log_backed_up=bool(recovery.get("PointInTimeRecoveryEnabled")),
         )
 
 
@@ -145,6 +159,14 @@ def cost_per_million_deliveries(
     requeue_batches = invocations * math.ceil(targets_per_invocation * retried_fraction / 10)
     send_batches = actions * enqueue["api_calls"]["sqs.SendMessageBatch"]
     log_item_units = math.ceil(sender["delivery_log_item_bytes"] / DYNAMODB_WRITE_UNIT_BYTES)
+    # Every attempt's entry stays for the retention period, in the table and each index.
+    log_table_gb_months = (
+        attempts
+        * (sender["delivery_log_item_bytes"] + DYNAMODB_ITEM_OVERHEAD_BYTES)
+        / 1e9
+        * settings.delivery_log_retention_days
+        / DAYS_PER_MONTH
+    )
     lookups_per_invocation = sender["api_calls"].get("dynamodb.BatchGetItem", 0)
     log_bytes = (invocations + retries) * (
         sender["log_bytes_per_invocation"] + PLATFORM_LOG_BYTES_PER_INVOCATION
@@ -208,13 +230,28 @@ def cost_per_million_deliveries(
         ),
         (
             "DynamoDB",
-            f"delivery log, 1 item a attempt in the table and {settings.delivery_log_indexes}"
-            " indexes",
+            f"delivery log writes, one item per attempt in the table and"
+            f" {settings.delivery_log_indexes} indexes",
             attempts * log_item_units * (1 + settings.delivery_log_indexes),
             "write units",
             price["dynamodb_write_unit"],
         ),
         ("DynamoDB", "trigger summary item", actions, "write units", price["dynamodb_write_unit"]),
+        (
+            "DynamoDB",
+            f"delivery log storage, {settings.delivery_log_retention_days} days in the table"
+            " and indexes",
+            log_table_gb_months * (1 + settings.delivery_log_indexes),
+            "GB-months",
+            price["dynamodb_storage_gb_month"],
+        ),
+        (
+            "DynamoDB",
+            "point-in-time recovery of the delivery log table",
+            log_table_gb_months if settings.delivery_log_backed_up else 0.0,
+            "GB-months",
+            price["dynamodb_backup_gb_month"],
+        ),
         (
             "CloudWatch Logs",
             "sender log lines and EMF metrics at INFO",

@@ -86,7 +86,7 @@ def test_cost_model_prices_the_measured_calls(quick_figures: dict[str, Any]) -> 
         enqueue, results["sender_profile"], 1.0, StackSettings.from_template()
     )
 
-    log_writes = next(line for line in lines if line.item.startswith("delivery log"))
+    log_writes = next(line for line in lines if line.item.startswith("delivery log writes"))
     # Every attempt (a million, plus 5% retried) writes one item to the table and 2 indexes.
     assert log_writes.quantity == pytest.approx(1_050_000 * 3)
     assert total_dollars(lines) > log_writes.dollars > 0
