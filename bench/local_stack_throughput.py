@@ -25,7 +25,6 @@ import json
 import math
 import random
 import secrets
-import statistics
 import tempfile
 import threading
 import time
@@ -74,7 +73,6 @@ ENV_VARS = {"Parameters": {"POWERTOOLS_LOG_LEVEL": "WARNING"}}
 # two cores the stack's fan-out is bound by CPU (its figures say how much each process
 # used), where on AWS each sender invocation has a CPU share of its own.
 SCENARIOS = {"even": 0.0, "uneven": SLOW_FRACTION}
-_MEBIBYTE = 1024 * 1024
 
 
 def measure(targets: int, runs: int, work_folder: Path) -> dict[str, Any]:
@@ -109,10 +107,7 @@ def measure(targets: int, runs: int, work_folder: Path) -> dict[str, Any]:
         "posts_in_flight": SENDER_CONCURRENCY * POSTS_PER_SENDER,
         "scenarios": scenarios,
         "memory": _memory(idle, busy, sampler.peak_rss_bytes)
-        | {
-            "tree_idle_pss_mib": round(idle_pss_bytes / _MEBIBYTE, 1),
-            "tree_after_pss_mib": round(busy_pss_bytes / _MEBIBYTE, 1),
-        },
+        | {"tree_idle_pss_mib": _mib(idle_pss_bytes), "tree_after_pss_mib": _mib(busy_pss_bytes)},
     }
 
 
@@ -189,7 +184,7 @@ def _stack_fan_out(
     invocations = _invocations_settled(stack, lines_before, messages)
     return {
         "seconds": last_answer - started,
-        "action_seconds": answered - started,
+        "action_seconds": round(answered - started, 3),
         **_timeline(invocations, started),
     }
 
@@ -220,9 +215,9 @@ def _timeline(records: list[dict[str, Any]], started: float) -> dict[str, Any]:
         "last_sender_end_seconds": round(max(ends), 3),
         "sender_invocations": len(senders),
         "messages_per_invocation": sorted(r["messages"] for r in senders),
-        "sender_median_ms": round(statistics.median(r["durationMs"] for r in senders), 1),
+        "sender_median_ms": round(median([r["durationMs"] for r in senders]), 1),
         "sender_max_ms": max(r["durationMs"] for r in senders),
-        "sender_ms_per_message": round(statistics.median(per_message_ms), 1),
+        "sender_ms_per_message": round(median(per_message_ms), 1),
         "failed_messages": sum(r.get("failedMessages", 0) for r in senders),
     }
 
@@ -255,22 +250,21 @@ def _with_cpu(
 def _memory(
     idle: list[ProcessUsage], busy: list[ProcessUsage], tree_peak_bytes: int
 ) -> dict[str, Any]:
-    mebibyte = _MEBIBYTE
-    idle_senders = {p.pid: p for p in idle if p.label == "SenderFunction"}
+    idle_senders = [p for p in idle if p.label == "SenderFunction"]
     busy_senders = [p for p in busy if p.label == "SenderFunction"]
     stack_process = next(p for p in busy if p.label == "local_stack")
     return {
-        "tree_idle_rss_mib": round(sum(p.rss_bytes for p in idle) / mebibyte, 1),
-        "tree_peak_rss_mib": round(tree_peak_bytes / mebibyte, 1),
+        "tree_idle_rss_mib": _mib(sum(p.rss_bytes for p in idle)),
+        "tree_peak_rss_mib": _mib(tree_peak_bytes),
         "processes": len(busy),
-        "stack_process_peak_rss_mib": round(stack_process.peak_rss_bytes / mebibyte, 1),
-        "sender_worker_idle_rss_mib": round(
-            median([p.rss_bytes for p in idle_senders.values()]) / mebibyte, 1
-        ),
-        "sender_worker_peak_rss_mib": round(
-            max(p.peak_rss_bytes for p in busy_senders) / mebibyte, 1
-        ),
+        "stack_process_peak_rss_mib": _mib(stack_process.peak_rss_bytes),
+        "sender_worker_idle_rss_mib": _mib(median([p.rss_bytes for p in idle_senders])),
+        "sender_worker_peak_rss_mib": _mib(max(p.peak_rss_bytes for p in busy_senders)),
     }
+
+
+def _mib(size_bytes: float) -> float:
+    return round(size_bytes / (1024 * 1024), 1)
 
 
 def _wait_for_sender_workers(stack_pid: int, timeout_seconds: float = 180) -> None:
