@@ -124,8 +124,7 @@ def _summary(figure: dict[str, Any]) -> str:
         f"{figure['targets']:>6} targets: GET /action {figure['action_seconds']:.2f} s,"
         f" {calls.get('sqs.SendMessageBatch', 0)} SendMessageBatch"
         f" ({figure['send_message_batch_per_100_targets']} per 100 targets),"
-        f" {calls.get('dynamodb.Scan', 0)} Scan pages (AWS: {figure['aws_scan_pages']}),"
-        f" {calls.get('dynamodb.PutItem', 0)} PutItem"
+        f" {calls.get('dynamodb.Scan', 0)} Scan, {calls.get('dynamodb.PutItem', 0)} PutItem"
     )
 
 

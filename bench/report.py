@@ -25,8 +25,8 @@ def summary_table(figures: dict[str, Any]) -> str:
     machine = figures["machine"]
     heading = (
         f"{machine['cores']} cores, {machine['cpu_model']}, {machine['memory_gib']} GiB,"
-        f" Python {machine['python']}, {machine['date']}; `{figures['command']}`"
-        f" took {figures['total_seconds']:.0f} s"
+        f" Python {machine['python']}, {machine['date']}.\n"
+        f"`{figures['command']}` took {figures['total_seconds']:.0f} s."
     )
     return (
         heading
