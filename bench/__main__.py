@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench [--quick] [--only NAME ...] [--output FILE]
 
-`make bench` runs it; `make bench ARGS=--quick` runs smaller sizes in about two minutes.
+`make bench` runs it; `make bench ARGS=--quick` runs smaller sizes in about a minute.
 The figures go to bench/results/latest.json (git ignores that folder; BENCHMARKS.md keeps
 the table of a full run). Everything runs on loopback and stops by itself: each benchmark
 bounds its own waits.

@@ -74,7 +74,7 @@ def _enqueue_rows(figures: list[dict[str, Any]]) -> list[Row]:
         )
     largest = figures[-1]
     moto_time = ", ".join(
-        f"{name.split('.')[1]} {seconds:.1f} s over {largest['api_calls'][name]} calls"
+        f"{name.split('.')[1]} {seconds:.1f} s over {_calls(largest['api_calls'][name])}"
         for name, seconds in largest["moto_seconds"].items()
     )
     rows.append(
@@ -145,7 +145,7 @@ def _timeline_rows(runs: list[dict[str, Any]]) -> list[Row]:
     for run in stack:
         for label, seconds in run["cpu_seconds"].items():
             cpu[label] = cpu.get(label, 0.0) + seconds / len(stack)
-    limit_cpu = median([sum(run["limit"]["cpu_seconds"].values()) for run in runs])
+    limit_cpu = sum(sum(run["limit"]["cpu_seconds"].values()) for run in runs) / len(runs)
     busiest = ", ".join(
         f"{label} {seconds:.2f}"
         for label, seconds in sorted(cpu.items(), key=lambda item: -item[1])[:4]
@@ -163,9 +163,9 @@ def _timeline_rows(runs: list[dict[str, Any]]) -> list[Row]:
         ),
         (
             "",
-            "CPU seconds per fan-out",
-            f"stack {sum(cpu.values()):.2f} ({busiest})",
-            f"limit {limit_cpu:.2f} (its client and the receiver)",
+            "CPU seconds of every process during a fan-out (mean of the runs)",
+            f"stack's: {sum(cpu.values()):.2f} ({busiest})",
+            f"limit's: {limit_cpu:.2f} (its client and the receiver)",
         ),
     ]
 
@@ -268,6 +268,10 @@ def _cost_rows(cost: dict[str, Any]) -> list[Row]:
             f"{cost['retried_fraction']:.0%} retried once; breakdown below",
         )
     ]
+
+
+def _calls(count: int) -> str:
+    return f"{count} call" if count == 1 else f"{count} calls"
 
 
 def _quantity(value: float) -> str:
