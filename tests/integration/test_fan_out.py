@@ -51,6 +51,14 @@ def unused_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def trigger_and_deliver(stack: InProcessStack, timeout: float):
+    """Call GET /action, then run the sender until the delivery queue is empty."""
+    with SqsPump(stack) as pump:
+        response = trigger(stack)
+        pump.wait_until_drained(timeout=timeout)
+    return response
+
+
 def dead_letters(stack: InProcessStack) -> list[dict]:
     return [
         target
@@ -129,7 +137,7 @@ def test_an_always_failing_target_gets_max_attempts_posts_then_one_dead_letter(
     with SqsPump(fast_stack) as pump:
         trigger(fast_stack)
         pump.wait_until_drained(timeout=60)
-        time.sleep(1.5)  # long enough for any stray retry to arrive
+        time.sleep(1.5)  # the sender keeps polling: long enough for a stray retry to come
 
     requests = receiver.requests_to("/status-500/down")
     assert len(requests) == 5
@@ -145,9 +153,7 @@ def test_an_always_failing_target_gets_max_attempts_posts_then_one_dead_letter(
 def test_a_target_that_fails_twice_is_delivered_on_the_third_attempt(fast_stack, receiver):
     register(fast_stack, receiver.url("fail-2/flaky"))
 
-    with SqsPump(fast_stack) as pump:
-        trigger(fast_stack)
-        pump.wait_until_drained(timeout=60)
+    trigger_and_deliver(fast_stack, timeout=60)
 
     requests = receiver.requests_to("/fail-2/flaky")
     assert len(requests) == 3
@@ -158,9 +164,7 @@ def test_a_target_that_fails_twice_is_delivered_on_the_third_attempt(fast_stack,
 def test_retry_after_is_honoured(fast_stack, receiver):
     register(fast_stack, receiver.url("retry-after-2/busy"))
 
-    with SqsPump(fast_stack) as pump:
-        trigger(fast_stack)
-        pump.wait_until_drained(timeout=60)
+    trigger_and_deliver(fast_stack, timeout=60)
 
     first, second = receiver.requests_to("/retry-after-2/busy")
     assert second.received_at - first.received_at >= 2.0
@@ -171,9 +175,7 @@ def test_a_redirect_is_a_failure_and_its_location_is_never_requested(make_stack,
     stack = make_stack(**FAST_RETRIES | {"MaxAttempts": 2})
     register(stack, receiver.url("redirect/moved"))
 
-    with SqsPump(stack) as pump:
-        trigger(stack)
-        pump.wait_until_drained(timeout=60)
+    trigger_and_deliver(stack, timeout=60)
 
     assert len(receiver.requests_to("/redirect/moved")) == 2
     assert receiver.requests_to("/redirect-target/moved") == []
@@ -185,9 +187,7 @@ def test_a_hanging_target_times_out_and_is_retried(make_stack, receiver):
     stack = make_stack(**FAST_RETRIES | {"MaxAttempts": 2})
     register(stack, receiver.url("hang/slow"))
 
-    with SqsPump(stack) as pump:
-        trigger(stack)
-        pump.wait_until_drained(timeout=60)
+    trigger_and_deliver(stack, timeout=60)
 
     first, second = receiver.requests_to("/hang/slow")
     assert second.received_at - first.received_at >= 1.0  # the read timeout
@@ -199,9 +199,7 @@ def test_a_target_refusing_connections_is_retried(make_stack, receiver):
     stack = make_stack(**FAST_RETRIES | {"MaxAttempts": 3})
     register(stack, f"http://127.0.0.1:{unused_port()}/nobody-home", "refusing")
 
-    with SqsPump(stack) as pump:
-        trigger(stack)
-        pump.wait_until_drained(timeout=60)
+    trigger_and_deliver(stack, timeout=60)
 
     (dead,) = dead_letters(stack)
     assert dead["webhookId"] == "refusing"
@@ -213,9 +211,7 @@ def test_a_reset_connection_is_retried(make_stack, receiver):
     stack = make_stack(**FAST_RETRIES | {"MaxAttempts": 2})
     register(stack, receiver.url("reset/rst"))
 
-    with SqsPump(stack) as pump:
-        trigger(stack)
-        pump.wait_until_drained(timeout=60)
+    trigger_and_deliver(stack, timeout=60)
 
     assert len(receiver.requests_to("/reset/rst")) == 2
     (dead,) = dead_letters(stack)
@@ -225,9 +221,7 @@ def test_a_reset_connection_is_retried(make_stack, receiver):
 def test_a_410_stops_retries_at_once(fast_stack, receiver):
     register(fast_stack, receiver.url("status-410/gone"))
 
-    with SqsPump(fast_stack) as pump:
-        trigger(fast_stack)
-        pump.wait_until_drained(timeout=30)
+    trigger_and_deliver(fast_stack, timeout=30)
 
     assert len(receiver.requests_to("/status-410/gone")) == 1
     (dead,) = dead_letters(fast_stack)
@@ -323,9 +317,7 @@ def test_every_attempt_is_signed_so_standard_webhooks_verifies_it(make_stack, re
     stack = make_stack(**FAST_RETRIES | {"RetryDelaysSeconds": "1"})
     _, secret = register_with_secret(stack, receiver.url("fail-2/signed"))
 
-    with SqsPump(stack) as pump:
-        trigger(stack)
-        pump.wait_until_drained(timeout=60)
+    trigger_and_deliver(stack, timeout=60)
 
     attempts = receiver.requests_to("/fail-2/signed")
     assert len(attempts) == 3
@@ -341,9 +333,7 @@ def test_a_signature_made_with_another_secret_or_over_another_body_fails(fast_st
     _, secret = register_with_secret(fast_stack, receiver.url("ok/tamper"))
     _, other_secret = register_with_secret(fast_stack, receiver.url("ok/other"))
 
-    with SqsPump(fast_stack) as pump:
-        trigger(fast_stack)
-        pump.wait_until_drained(timeout=30)
+    trigger_and_deliver(fast_stack, timeout=30)
 
     (request,) = receiver.requests_to("/ok/tamper")
     with pytest.raises(WebhookVerificationError):
@@ -367,9 +357,7 @@ def test_after_rotation_deliveries_verify_with_the_new_and_the_previous_secret(
         route="/webhooks/{id}/secret/rotate",
     ).json()
 
-    with SqsPump(fast_stack) as pump:
-        trigger(fast_stack)
-        pump.wait_until_drained(timeout=30)
+    trigger_and_deliver(fast_stack, timeout=30)
 
     (request,) = receiver.requests
     assert len(request.header("webhook-signature").split(" ")) == 2
