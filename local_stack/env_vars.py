@@ -24,7 +24,7 @@ EnvVars = dict[str, dict[str, str]]
 
 
 class EnvVarsError(Exception):
-    pass
+    """The --env-vars file cannot be read or is not in SAM's format."""
 
 
 def load_env_vars(path: Path) -> EnvVars:

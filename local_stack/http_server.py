@@ -16,7 +16,7 @@ _logger = logging.getLogger(__name__)
 
 
 class PortInUse(Exception):
-    pass
+    """The HTTP API's port is taken by another process."""
 
 
 class HttpApiServer:

@@ -114,7 +114,7 @@ def _load_handler(spec: FunctionSpec) -> Handler:
 
 
 class _HandlerNotFound(Exception):
-    pass
+    """The handler module has no attribute of the handler's name."""
 
 
 def _init_error(error: Exception, spec: FunctionSpec) -> dict[str, str]:

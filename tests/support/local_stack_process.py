@@ -17,7 +17,7 @@ READY_PREFIX = "API listening on "
 
 
 class StackDidNotStart(Exception):
-    pass
+    """No ready line came before the timeout; the message ends with its stderr."""
 
 
 class LocalStackProcess:

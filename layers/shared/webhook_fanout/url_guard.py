@@ -6,6 +6,7 @@ Sending also pins the connection to a checked address (see `webhook_fanout.http_
 so an answer that changes between this check and the connect cannot reach an internal host.
 """
 
+import contextlib
 import ipaddress
 import re
 import socket
@@ -122,10 +123,8 @@ def _is_host_name(host: str) -> bool:
 
 
 def _literal_address(host: str) -> IPAddress | None:
-    try:
+    with contextlib.suppress(ValueError):
         return ipaddress.ip_address(host)
-    except ValueError:
-        pass
     # The C resolver also reads IPv4 in forms `ipaddress` refuses, such as 2130706433,
     # 0x7f000001 and 127.1; read them the same way so that they cannot slip past.
     try:
