@@ -31,7 +31,7 @@ _EXPECTED_ERRORS = (TemplateError, StartupError, PortInUse, EnvVarsError)
 
 
 class _StopRequested(Exception):
-    """Raised in the main thread by the SIGTERM handler, to stop like Ctrl-C does."""
+    """Raised in the main thread by the SIGINT and SIGTERM handlers, to stop cleanly."""
 
 
 def main(argv: list[str] | None = None) -> int:
