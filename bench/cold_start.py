@@ -65,10 +65,7 @@ print(" ".join(sorted(m for m in sys.modules if m.split(".")[0] in sys.stdlib_mo
 _IMPORT_EACH = """
 import importlib, sys
 for name in sys.argv[1:]:
-    try:
-        importlib.import_module(name)
-    except Exception:
-        pass
+    importlib.import_module(name)
 """
 
 
